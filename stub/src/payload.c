@@ -1,0 +1,74 @@
+/* payload.c - decoder for the payload format documented in payload.h and docs/format.md. */
+#include "payload.h"
+
+static uint32_t read_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+/* A NUL unit would silently cut a path or argument short in Win32 calls: refuse it. */
+static int text_has_nul(le_text t)
+{
+    for (uint32_t i = 0; i < t.len; i++)
+        if (t.units[2 * i] == 0 && t.units[2 * i + 1] == 0)
+            return 1;
+    return 0;
+}
+
+payload_status payload_parse(const uint8_t *data, size_t size, payload *out)
+{
+    if (data == NULL || size < PAYLOAD_HEADER_SIZE)
+        return PAYLOAD_TRUNCATED;
+    if (data[0] != 'B' || data[1] != 'N' || data[2] != 'C' || data[3] != 'E')
+        return PAYLOAD_BAD_MAGIC;
+    if ((data[4] | (data[5] << 8)) != PAYLOAD_VERSION)
+        return PAYLOAD_BAD_VERSION;
+
+    out->kind = data[6];
+    out->flags = data[7];
+    if (out->kind != KIND_SCRIPT && out->kind != KIND_PROXY && out->kind != KIND_EXEC)
+        return PAYLOAD_BAD_KIND;
+    /* An unknown flag means a newer builder asked for something this stub cannot do. */
+    if (out->flags & ~FLAG_ALLOW_BREAKAWAY)
+        return PAYLOAD_BAD_FLAGS;
+
+    uint32_t program = read_u32(data + 8), args = read_u32(data + 12);
+    uint32_t script = read_u32(data + 16), zip = read_u32(data + 20);
+    /* Each text must fit in one command line; checking that first keeps the sums below far
+     * from overflow on 32-bit targets. */
+    if (program == 0 || program >= BOUNCE_MAX_COMMAND_LINE || args >= BOUNCE_MAX_COMMAND_LINE ||
+        script >= BOUNCE_MAX_COMMAND_LINE)
+        return PAYLOAD_BAD_LENGTH;
+    if (out->kind != KIND_EXEC && script != 0)
+        return PAYLOAD_BAD_LENGTH;
+    if (out->kind != KIND_SCRIPT && zip != 0)
+        return PAYLOAD_BAD_LENGTH;
+
+    size_t text_end = PAYLOAD_HEADER_SIZE + 2 * ((size_t)program + args + script);
+    size_t zip_start = (text_end + 3) & ~(size_t)3;
+    if (zip_start > size || size - zip_start != zip)
+        return PAYLOAD_BAD_LENGTH;
+
+    out->program = (le_text){data + PAYLOAD_HEADER_SIZE, program};
+    out->args = (le_text){out->program.units + 2 * (size_t)program, args};
+    out->script = (le_text){out->args.units + 2 * (size_t)args, script};
+    out->zip_size = zip;
+    if (text_has_nul(out->program) || text_has_nul(out->args) || text_has_nul(out->script))
+        return PAYLOAD_BAD_TEXT;
+    return PAYLOAD_OK;
+}
+
+const char *payload_status_text(payload_status status)
+{
+    switch (status) {
+    case PAYLOAD_OK: return "ok";
+    case PAYLOAD_TRUNCATED: return "payload is truncated";
+    case PAYLOAD_BAD_MAGIC: return "payload has no BNCE signature";
+    case PAYLOAD_BAD_VERSION: return "payload format version is not supported by this stub";
+    case PAYLOAD_BAD_KIND: return "payload kind is unknown";
+    case PAYLOAD_BAD_FLAGS: return "payload sets flags this stub does not know";
+    case PAYLOAD_BAD_LENGTH: return "payload lengths do not match its size";
+    case PAYLOAD_BAD_TEXT: return "payload text contains a NUL character";
+    }
+    return "payload is invalid";
+}
