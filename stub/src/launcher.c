@@ -64,7 +64,7 @@ static void read_payload(launcher *l)
     HGLOBAL data = res ? LoadResource(NULL, res) : NULL;
     const uint8_t *bytes = data ? LockResource(data) : NULL;
     if (bytes == NULL)
-        die(EXIT_NO_PAYLOAD, "this launcher has no BOUNCE payload (build it with bounce):",
+        die(EXIT_NO_PAYLOAD, "no BOUNCE payload (a bare stub: build launchers with bounce) in",
             l->path, 0);
     payload_status status = payload_parse(bytes, SizeofResource(NULL, res), &l->payload);
     if (status != PAYLOAD_OK)

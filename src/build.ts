@@ -1,0 +1,83 @@
+/**
+ * Building launchers: a stub plus a payload resource, on any operating system.
+ */
+import { joinArgs } from './cmdline.js';
+import { writeFileAtomic } from './atomic.js';
+import { invalidInput } from './errors.js';
+import { encodePayload, PayloadFlag, PAYLOAD_RESOURCE_NAME, zipOffset, type LauncherKind, type Payload } from './payload.js';
+import { parsePe, readResources, replaceResources, RT_RCDATA, type Resource } from './pe.js';
+import { readStub, type Arch } from './stubs.js';
+import { storedWindowsPath } from './winpath.js';
+import { encodeZip, type ZipEntry } from './zip.js';
+
+export interface LauncherSpec {
+  /** script: `"<program>" <args> "<launcher>" <tail>` (the launcher is a zipapp);
+   * proxy: `"<program>" <args> <tail>`; exec: `"<program>" <args> ["<script>"] <tail>`. */
+  kind: LauncherKind;
+  /** Default x64. */
+  arch?: Arch;
+  /** The GUI stub: no console window. Default false. */
+  gui?: boolean;
+  /** The interpreter or program: an absolute Windows path or one relative to the launcher's folder. */
+  program: string;
+  /** Fixed arguments placed after the program; quoted here so the child's C runtime reads them back. */
+  args?: readonly string[];
+  /** exec kind: a script path relative to the launcher's folder (or absolute). */
+  script?: string;
+  /** script kind: the files of the zipapp, `__main__.py` among them. */
+  files?: readonly ZipEntry[];
+  /** Let the child's own children leave the launcher's job and outlive it. Default false. */
+  allowBreakaway?: boolean;
+  /** Where the stubs are (default: this package's stub/bin). */
+  stubDir?: string;
+}
+
+function payloadOf(spec: LauncherSpec, zip: Uint8Array): Payload {
+  return {
+    kind: spec.kind,
+    flags: spec.allowBreakaway ? PayloadFlag.allowBreakaway : 0,
+    program: storedWindowsPath(spec.program, 'program path'),
+    args: joinArgs(spec.args ?? []),
+    script: spec.script === undefined ? '' : storedWindowsPath(spec.script, 'script path'),
+    zip,
+  };
+}
+
+function checkSpec(spec: LauncherSpec): void {
+  if (spec.kind !== 'script' && spec.kind !== 'proxy' && spec.kind !== 'exec') {
+    throw invalidInput(`unknown launcher kind "${String(spec.kind)}" (use script, proxy or exec)`);
+  }
+  if (spec.kind === 'script' && !(spec.files ?? []).some((f) => f.name === '__main__.py')) {
+    throw invalidInput('a script launcher needs a __main__.py in its files');
+  }
+  if (spec.kind !== 'script' && spec.files !== undefined) throw invalidInput(`a ${spec.kind} launcher carries no files`);
+  if (spec.kind !== 'exec' && spec.script !== undefined) throw invalidInput(`a ${spec.kind} launcher takes no script path`);
+}
+
+/** Builds a launcher's bytes. Same spec, same bytes. */
+export function buildLauncher(spec: LauncherSpec): Uint8Array {
+  checkSpec(spec);
+  const stub = readStub(spec.arch ?? 'x64', spec.gui ?? false, spec.stubDir);
+  const kept: Resource[] = readResources(stub, parsePe(stub)).filter(
+    (r) => !(r.type === RT_RCDATA && r.name === PAYLOAD_RESOURCE_NAME),
+  );
+  const place = (zip: Uint8Array) => {
+    const resources = [...kept, { type: RT_RCDATA, name: PAYLOAD_RESOURCE_NAME, lang: 0, data: encodePayload(payloadOf(spec, zip)) }];
+    return replaceResources(stub, resources);
+  };
+  if (spec.kind !== 'script') return place(new Uint8Array(0)).file;
+  // The zip's offsets are absolute file offsets, so the launcher is an ordinary zip for any
+  // tool (CPython's zipimport would also accept relative ones). Its length does not depend on
+  // where it lands: lay it out once to learn the offset, then for real.
+  const files = spec.files ?? [];
+  const first = place(encodeZip(files));
+  const base = first.dataFileOffsets[kept.length]! + zipOffset(payloadOf(spec, new Uint8Array(0)));
+  return place(encodeZip(files, { baseOffset: base })).file;
+}
+
+/** Builds a launcher and writes it atomically: an existing file is replaced whole or not at all. */
+export async function writeLauncher(path: string, spec: LauncherSpec): Promise<Uint8Array> {
+  const bytes = buildLauncher(spec);
+  await writeFileAtomic(path, bytes, { mode: 0o755 });
+  return bytes;
+}
