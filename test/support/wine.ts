@@ -42,6 +42,9 @@ const PREFIX_READY_FILE = '.bounce-ready';
 const PREFIX_INIT_TIMEOUT_MS = 240_000;
 const LOCK_STALE_MS = 300_000;
 const DEFAULT_TIMEOUT_MS = 60_000;
+const WINESERVER_PERSIST_S = 30;
+/** After a program exits, how long to wait for its stdout/stderr to close (a survivor may hold them). */
+const CLOSE_GRACE_MS = 1000;
 const GCC_FLAGS = ['-municode', '-O2', '-s', '-static', '-static-libgcc', '-Wall', '-Wextra'];
 const PROGRAMS = ['probe', 'harness'] as const;
 
@@ -141,7 +144,20 @@ function checkRuntime(): Runtime {
   } catch (e) {
     return { ok: false, reason: `Windows test programs could not be built: ${errorText(e)}` };
   }
+  if (!IS_WINDOWS) warmUpWineserver();
   return { ok: true };
+}
+
+/**
+ * Starts the prefix's wineserver (kept for WINESERVER_PERSIST_S after its last client) and its
+ * system processes (services.exe, explorer.exe, ...) with no pipes of ours. Otherwise the first
+ * runWindows() call starts them, they inherit its stderr, and its 'close' waits ~2.5 s until
+ * they shut down again.
+ */
+function warmUpWineserver(): void {
+  const env = winEnv();
+  spawnSync('wineserver', [`-p${WINESERVER_PERSIST_S}`], { env, stdio: 'ignore', timeout: 30_000 });
+  spawnSync('wine', [winProgs().probe], { env, stdio: 'ignore', timeout: 60_000, killSignal: 'SIGKILL' });
 }
 
 function runSync(cmd: string, args: string[], timeoutMs: number): string {
@@ -350,7 +366,7 @@ export function runWindows(exe: string, args: string[], opts: RunOptions = {}): 
         child.stdout?.destroy();
         child.stderr?.destroy();
         done();
-      }, 3000);
+      }, CLOSE_GRACE_MS);
     });
     child.on('close', (code, signal) => {
       exitInfo ??= { code, signal };

@@ -1,0 +1,241 @@
+#!/usr/bin/env node
+/**
+ * The `bounce` command. Each subcommand is a thin layer over the library; user errors become
+ * one line on stderr and the exit code of their kind (errors.ts), never a stack trace.
+ */
+import { readFile, stat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { writeLauncher, type LauncherSpec } from './build.js';
+import { BounceError, ErrorCodes } from './errors.js';
+import { pythonLauncherSpec } from './python/launcher.js';
+import { installEntryPoints } from './python/install.js';
+import { readLauncher, type LauncherInfo } from './read.js';
+import { ARCHES, isArch, type Arch } from './stubs.js';
+
+const VERSION = '0.1.0';
+
+const HELP = `bounce ${VERSION}: Windows launchers for Python entry points and other programs
+
+Usage:
+  bounce script OUT.exe --python PATH --entry MODULE:ATTR [--gui] [--arch ARCH]
+      A Python entry-point launcher (a zipapp run by PATH).
+  bounce proxy OUT.exe --python PATH [--gui] [--arch ARCH]
+      Runs PATH with the caller's arguments (like a venv's python.exe).
+  bounce exec OUT.exe --program PATH [--arg A]... [--script REL] [--gui] [--arch ARCH]
+                      [--allow-breakaway]
+      Runs "PATH" A... ["<launcher folder>\\REL"] with the caller's arguments.
+  bounce entry-points DIST_INFO_DIR --python PATH --scripts DIR [--relative]
+                      [--pythonw PATH] [--arch ARCH]
+      One launcher per console_scripts / gui_scripts entry of DIST_INFO_DIR.
+  bounce inspect FILE... [--json]
+      What each launcher runs.
+
+PATH values that are not absolute Windows paths (C:\\..., \\\\server\\...) are relative to the
+launcher's folder. With --relative, --python is a path on this machine, stored relative to
+--scripts. ARCH: ${ARCHES.join(', ')} (default x64).
+
+Exit codes: 0 ok, 2 usage, 3 invalid input, 4 bad file format, 5 I/O error.
+`;
+
+function usage(message: string): BounceError {
+  return new BounceError('usage', `${message} (see bounce --help)`);
+}
+
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+function parse(args: string[], options: ParseArgsConfig['options']): { values: Values; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return { values: values as Values, positionals };
+  } catch (e) {
+    throw usage((e as Error).message);
+  }
+}
+
+function str(values: Values, name: string, required: true): string;
+function str(values: Values, name: string, required?: false): string | undefined;
+function str(values: Values, name: string, required = false): string | undefined {
+  const v = values[name];
+  if (typeof v === 'string') return v;
+  if (required) throw usage(`--${name} is required`);
+  return undefined;
+}
+
+function arch(values: Values): Arch {
+  const a = str(values, 'arch') ?? 'x64';
+  if (!isArch(a)) throw usage(`--arch must be one of ${ARCHES.join(', ')}, not "${a}"`);
+  return a;
+}
+
+function oneOutput(positionals: string[], command: string): string {
+  if (positionals.length !== 1) throw usage(`${command} takes exactly one output file`);
+  return positionals[0]!;
+}
+
+const common = { gui: { type: 'boolean' }, arch: { type: 'string' } } as const;
+
+async function build(out: string, spec: LauncherSpec): Promise<void> {
+  const bytes = await writeLauncher(out, spec);
+  process.stdout.write(`wrote ${out} (${spec.kind}, ${spec.arch ?? 'x64'} ${spec.gui ? 'gui' : 'console'}, ${bytes.length} bytes)\n`);
+}
+
+async function cmdScript(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, { ...common, python: { type: 'string' }, entry: { type: 'string' } });
+  const out = oneOutput(positionals, 'script');
+  await build(out, pythonLauncherSpec({ python: str(values, 'python', true), entry: str(values, 'entry', true), gui: values.gui === true, arch: arch(values) }));
+}
+
+async function cmdProxy(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, { ...common, python: { type: 'string' } });
+  const out = oneOutput(positionals, 'proxy');
+  await build(out, { kind: 'proxy', program: str(values, 'python', true), gui: values.gui === true, arch: arch(values) });
+}
+
+async function cmdExec(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, {
+    ...common,
+    program: { type: 'string' },
+    arg: { type: 'string', multiple: true },
+    script: { type: 'string' },
+    'allow-breakaway': { type: 'boolean' },
+  });
+  const out = oneOutput(positionals, 'exec');
+  const spec: LauncherSpec = {
+    kind: 'exec',
+    program: str(values, 'program', true),
+    args: (values.arg as string[] | undefined) ?? [],
+    gui: values.gui === true,
+    arch: arch(values),
+    allowBreakaway: values['allow-breakaway'] === true,
+  };
+  const script = str(values, 'script');
+  if (script !== undefined) spec.script = script;
+  await build(out, spec);
+}
+
+async function cmdEntryPoints(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, {
+    arch: { type: 'string' },
+    python: { type: 'string' },
+    pythonw: { type: 'string' },
+    scripts: { type: 'string' },
+    relative: { type: 'boolean' },
+  });
+  if (positionals.length !== 1) throw usage('entry-points takes exactly one .dist-info folder');
+  const pythonw = str(values, 'pythonw');
+  const installed = await installEntryPoints(positionals[0]!, {
+    python: str(values, 'python', true),
+    scriptsDir: str(values, 'scripts', true),
+    relative: values.relative === true,
+    arch: arch(values),
+    ...(pythonw !== undefined ? { pythonw } : {}),
+  });
+  for (const l of installed) {
+    process.stdout.write(`${l.path}: ${l.group === 'gui_scripts' ? 'gui' : 'console'} ${l.entryPoint} via ${l.interpreter}\n`);
+  }
+  process.stdout.write(`${installed.length} launcher${installed.length === 1 ? '' : 's'} written\n`);
+}
+
+/** Files named on the command line, folders expanded to the .exe files inside them. */
+async function expand(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    const info = await stat(p).catch(() => null);
+    if (info?.isDirectory()) {
+      const names = (await readdir(p)).filter((n) => n.toLowerCase().endsWith('.exe')).sort();
+      out.push(...names.map((n) => join(p, n)));
+    } else {
+      out.push(p);
+    }
+  }
+  return out;
+}
+
+type InspectRow = { path: string } & (LauncherInfo | { format: 'unknown'; reason: string });
+
+async function cmdInspect(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { json: { type: 'boolean' } });
+  if (positionals.length === 0) throw usage('inspect needs at least one file');
+  const rows: InspectRow[] = [];
+  let failures = 0;
+  for (const path of await expand(positionals)) {
+    const bytes = await readFile(path).catch((e: NodeJS.ErrnoException) => e);
+    if (bytes instanceof Error) {
+      failures++;
+      rows.push({ path, format: 'unknown', reason: `cannot read: ${bytes.code ?? bytes.message}` });
+      continue;
+    }
+    rows.push({ path, ...readLauncher(new Uint8Array(bytes), path) });
+  }
+  if (values.json === true) {
+    const json = rows.map((r) =>
+      r.format === 'unknown'
+        ? { path: r.path, format: r.format, kind: null, arch: null, gui: null, interpreter: null, reason: r.reason }
+        : r,
+    );
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  } else {
+    for (const r of rows) {
+      if (r.format === 'unknown') {
+        process.stdout.write(`${r.path}: unknown (${r.reason})\n`);
+        continue;
+      }
+      const what = r.entryPoint ?? (r.kind === 'exec' && r.script ? r.script : '');
+      const args = r.interpreterArgs.length > 0 ? ` ${r.interpreterArgs.join(' ')}` : '';
+      process.stdout.write(
+        `${r.path}: ${r.format} ${r.kind} ${r.arch} ${r.gui ? 'gui' : 'console'} ${r.interpreter}${args}${r.interpreterRelative ? ' (relative)' : ''}${what ? ` ${what}` : ''}${r.signed ? ' signed' : ''}\n`,
+      );
+    }
+  }
+  return failures > 0 ? ErrorCodes.io : 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(HELP);
+    return command === undefined ? ErrorCodes.usage : 0;
+  }
+  if (command === '--version') {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  switch (command) {
+    case 'script':
+      await cmdScript(rest);
+      return 0;
+    case 'proxy':
+      await cmdProxy(rest);
+      return 0;
+    case 'exec':
+      await cmdExec(rest);
+      return 0;
+    case 'entry-points':
+      await cmdEntryPoints(rest);
+      return 0;
+    case 'inspect':
+      return cmdInspect(rest);
+    default:
+      throw usage(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof BounceError) {
+      process.stderr.write(`bounce: error: ${e.message}\n`);
+      process.exitCode = e.exitCode;
+      return;
+    }
+    process.stderr.write(`bounce: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 70;
+  },
+);
