@@ -40,6 +40,10 @@ export function isPythonIdentifier(s: string): boolean {
   return IDENTIFIER.test(s) && !ZERO_WIDTH.test(s) && s.normalize('NFKC') === s && !KEYWORDS.has(s);
 }
 
+function trimBlanks(s: string): string {
+  return s.replace(/^[ \t]+|[ \t]+$/g, '');
+}
+
 /**
  * Parse an object reference `module:attr.sub` (spaces around the colon allowed, as the entry points
  * specification requires readers to accept). The module is dotted identifiers; the attribute is one
@@ -48,8 +52,9 @@ export function isPythonIdentifier(s: string): boolean {
 export function parseEntryPointSpec(spec: string): { module: string; attr: string } {
   const colon = spec.indexOf(':');
   if (colon < 0) throw invalidInput(`entry point ${JSON.stringify(spec)} has no ":" (expected module:function)`);
-  const module = spec.slice(0, colon).trim();
-  const attr = spec.slice(colon + 1).trim();
+  // Only spaces and tabs are trimmed: a line break has no business in a reference.
+  const module = trimBlanks(spec.slice(0, colon));
+  const attr = trimBlanks(spec.slice(colon + 1));
   const checkDotted = (what: string, value: string): void => {
     const parts = value.split('.');
     for (const part of parts) {
