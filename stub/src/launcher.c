@@ -217,6 +217,7 @@ static void close_fd_block_copies(const STARTUPINFOW *si)
                                   close_owned_handle, std);
 #else
     (void)si;
+    (void)close_owned_handle;
 #endif
 }
 

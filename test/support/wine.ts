@@ -47,6 +47,8 @@ const WINESERVER_PERSIST_S = 30;
 const CLOSE_GRACE_MS = 1000;
 const GCC_FLAGS = ['-municode', '-O2', '-s', '-static', '-static-libgcc', '-Wall', '-Wextra'];
 const PROGRAMS = ['probe', 'harness'] as const;
+/** rawchild.c has no C runtime at all (see its header). */
+const RAW_FLAGS = ['-nostdlib', '-nostartfiles', '-e', 'rawchild_entry', '-O2', '-s', '-Wall', '-Wextra'];
 
 export type Runtime = { ok: true } | { ok: false; reason: string };
 /** Environment additions: a value of undefined removes the variable. */
@@ -238,9 +240,13 @@ function compiler(): string {
   throw new Error(`no mingw-w64 compiler found (${candidates.join(', ')}); on Debian: apt-get install gcc-mingw-w64-x86-64`);
 }
 
+function flagsOf(name: string): string[] {
+  return name === 'rawchild' ? RAW_FLAGS : GCC_FLAGS;
+}
+
 function sourceHash(cc: string, name: string): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ cc, flags: GCC_FLAGS }));
+  h.update(JSON.stringify({ cc, flags: flagsOf(name) }));
   for (const file of [`${name}.c`, 'common.h']) {
     h.update(`\0${file}\0`);
     h.update(fs.readFileSync(path.join(WINPROGS_SRC, file)));
@@ -255,7 +261,8 @@ function buildProgram(cc: string, name: string): string {
   if (fs.existsSync(out) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8').trim() === hash) return out;
   fs.mkdirSync(WINPROGS_OUT, { recursive: true });
   const tmp = `${out}.tmp-${process.pid}-${randomBytes(4).toString('hex')}.exe`;
-  const r = spawnSync(cc, [...GCC_FLAGS, '-o', tmp, path.join(WINPROGS_SRC, `${name}.c`)], { encoding: 'utf8', timeout: 120_000 });
+  const libs = name === 'rawchild' ? ['-lkernel32'] : [];
+  const r = spawnSync(cc, [...flagsOf(name), '-o', tmp, path.join(WINPROGS_SRC, `${name}.c`), ...libs], { encoding: 'utf8', timeout: 120_000 });
   if (r.error || r.status !== 0) {
     fs.rmSync(tmp, { force: true });
     throw new Error(`${cc} ${name}.c failed: ${r.error?.message ?? r.stderr.trim()}`);
@@ -265,14 +272,14 @@ function buildProgram(cc: string, name: string): string {
   return out;
 }
 
-let progsCache: { probe: string; harness: string } | undefined;
+let progsCache: { probe: string; harness: string; rawchild: string } | undefined;
 
-/** Linux (host) paths of the built probe.exe and harness.exe; builds them when needed. */
-export function winProgs(): { probe: string; harness: string } {
+/** Linux (host) paths of the built probe.exe, harness.exe and rawchild.exe; builds them when needed. */
+export function winProgs(): { probe: string; harness: string; rawchild: string } {
   if (!progsCache) {
     const cc = compiler();
-    const [probe, harness] = PROGRAMS.map((name) => buildProgram(cc, name)) as [string, string];
-    progsCache = { probe, harness };
+    const [probe, harness, rawchild] = [...PROGRAMS, 'rawchild'].map((name) => buildProgram(cc, name)) as [string, string, string];
+    progsCache = { probe, harness, rawchild };
   }
   return progsCache;
 }
@@ -727,7 +734,7 @@ export async function tmuxRun(commandLine: string[], opts: TmuxOptions): Promise
   let exitStatus: number | null = null;
   const capture = () => {
     const r = tmux(socket, ['capture-pane', '-p', '-J', '-t', 'main'], env);
-    if (r.ok) screen = r.stdout;
+    if (r.ok) screen = r.stdout.replace(/\n+$/, '\n'); // drop the pane's empty bottom rows
     return screen;
   };
   try {
