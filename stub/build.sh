@@ -52,17 +52,29 @@ for v in $variants; do
     o="$obj/$v-${c%.c}.o"
     # -fno-builtin keeps clang from turning loops into calls we would have to provide;
     # no stack probes (no __chkstk without a CRT): the stub keeps its frames small.
-    clang --target="$(triple "$arch")" -std=c11 -Oz -ffreestanding -fno-jump-tables -fno-builtin \
+    # -flto: the linker optimises the stub as one unit (about 500 bytes smaller per stub).
+    clang --target="$(triple "$arch")" -std=c11 -Oz -flto -ffreestanding -fno-jump-tables -fno-builtin \
       -fno-stack-protector -fno-asynchronous-unwind-tables -fno-ident -mno-stack-arg-probe \
       -Wall -Wextra -Werror ${CFLAGS_EXTRA:-} -c "$src/$c" -o "$o"
     objs="$objs $o"
   done
   subsystem=console; [ "$ui" = gui ] && subsystem=windows
   extra=""; [ "$arch" = x64 ] && extra="/highentropyva"
-  # /merge: one read-only section for code, constants and imports keeps the file small.
+  # One section for code, constants and imports, one for resources, and .reloc where the
+  # architecture needs it: each section costs at least 512 bytes of file.
+  # /merge:.data=.text: the stub has no writable globals, and lld 14 sizes the PE headers
+  # for every section it might emit, so an empty .data alone would push them from 512 to
+  # 1,024 bytes. A writable global added by mistake would make .text writable: the check
+  # below refuses that.
   lld-link /nologo /nodefaultlib /entry:bounce_entry /subsystem:$subsystem /machine:"$arch" \
-    /Brepro /opt:ref /opt:icf /dynamicbase /nxcompat $extra /merge:.rdata=.text \
+    /Brepro /opt:ref /opt:icf /dynamicbase /nxcompat $extra /merge:.rdata=.text /merge:.data=.text \
     /manifest:no /out:"$out/$v.exe" $objs "$obj/stub.res" $libs
+  # No writable section at all: with .data merged into .text, a writable global would make
+  # the code writable too.
+  if llvm-readobj --sections "$out/$v.exe" | grep -q IMAGE_SCN_MEM_WRITE; then
+    echo "$out/$v.exe: a section is writable (a global variable in stub/src?); the stub must have none" >&2
+    exit 1
+  fi
 done
 
 if [ $check = 1 ]; then

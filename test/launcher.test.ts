@@ -321,12 +321,20 @@ describe('errors of the launcher itself', { skip: skip ?? false }, () => {
     });
   }
 
-  test('a command line over 32,767 characters is refused with exit code 123, not truncated', async () => {
+  test('the longest command line Windows allows passes whole; one character more is refused with 123', async () => {
     const probe = probeAt(dir);
     const l = probeScriptLauncher(path.join(dir, 'long.exe'), probe);
-    const tail = ` ${'y'.repeat(32_767 - 20 - toWindowsPath(probe).length - toWindowsPath(l).length)}`;
-    const r = await harnessExec(toWindowsPath(l), `"${toWindowsPath(l)}"${tail}`);
-    assert.equal(r.exitCode, 123);
+    const prefix = `${q(probe)} ${q(l)} `;
+    // The child's command line may hold 32,766 characters (32,767 with the NUL).
+    const fits = `${'y'.repeat(32_766 - prefix.length)}`;
+    const { report, env } = probeEnv(work);
+    const ok = await harnessExec(toWindowsPath(l), `"${toWindowsPath(l)}" ${fits}`, { env });
+    assert.equal(ok.exitCode, 0);
+    assert.equal(readProbeReport(report).commandLine, `${prefix}${fits}`);
+    assert.equal(readProbeReport(report).commandLine.length, 32_766);
+
+    const over = await harnessExec(toWindowsPath(l), `"${toWindowsPath(l)}" ${fits}y`, { env });
+    assert.equal(over.exitCode, 123, 'not truncated, not passed on: refused');
   });
 });
 
@@ -344,11 +352,36 @@ describe('paths', { skip: skip ?? false }, () => {
     });
   }
 
-  test('paths longer than 260 characters', async () => {
-    const deep = path.join(work, 'long', ...Array.from({ length: 6 }, (_, i) => `${String(i).repeat(3)}-${'d'.repeat(50)}`));
-    const probe = probeAt(path.join(deep, 'bin'));
-    const l = probeScriptLauncher(path.join(deep, 'Scripts', 'tool.exe'), probe);
-    assert.ok(toWindowsPath(l).length > 300);
+  /** A folder whose Windows path is over 512 characters: past MAX_PATH and past the stub's first
+   * GetModuleFileNameW buffer, so the buffer has to grow. */
+  const deepDir = (name: string): string =>
+    path.join(work, name, ...Array.from({ length: 10 }, (_, i) => `${String(i).repeat(3)}-${'d'.repeat(50)}`));
+
+  test('a launcher whose own path is over 512 characters reports that path to the child', async () => {
+    const probe = probeAt(path.join(work, 'long-own', 'bin'));
+    const l = probeScriptLauncher(path.join(deepDir('long-own'), 'Scripts', 'tool.exe'), probe);
+    assert.ok(toWindowsPath(l).length > 512);
+    const { report, env } = probeEnv(work);
+    // Started by the loader (wine <path>, or directly on Windows): CreateProcessW itself cannot
+    // start a program at such a path under Wine (see the next test).
+    const r = await runWindows(l, ['x'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    const p = readProbeReport(report);
+    assert.deepEqual(p.argv.slice(1), [toWindowsPath(l), 'x']);
+    assert.ok(p.commandLine.startsWith(`${q(probe)} ${q(l)}`), p.commandLine);
+  });
+
+  test('an interpreter whose path is over 260 characters', async (t) => {
+    const probe = probeAt(path.join(deepDir('long-interp'), 'bin'));
+    assert.ok(toWindowsPath(probe).length > 260);
+    // Can this Windows start a program at such a path at all? Wine 8's CreateProcessW cannot
+    // (error 2, with or without \\?\): then no launcher can, and the test says so.
+    const direct = await harnessExec(toWindowsPath(probe), `"${toWindowsPath(probe)}"`).catch((e: unknown) => e);
+    if (direct instanceof Error) {
+      t.skip(`this Windows cannot CreateProcessW a program whose path is over 260 characters (${direct.message}); Wine 8 cannot`);
+      return;
+    }
+    const l = probeScriptLauncher(path.join(work, 'long-interp', 'tool.exe'), probe);
     const { report, env } = probeEnv(work);
     const r = await harnessExec(toWindowsPath(l), `"${toWindowsPath(l)}" x`, { env });
     assert.equal(r.exitCode, 0);

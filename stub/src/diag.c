@@ -1,9 +1,14 @@
 /* diag.c - error lines and the allocator (diag.h). */
 #include "diag.h"
 
+void *alloc(size_t bytes)
+{
+    return HeapAlloc(GetProcessHeap(), 0, bytes);
+}
+
 void *alloc_or_die(size_t bytes)
 {
-    void *p = HeapAlloc(GetProcessHeap(), 0, bytes);
+    void *p = alloc(bytes);
     if (p == NULL)
         die(EXIT_INTERNAL, "out of memory", NULL, 0);
     return p;
@@ -19,7 +24,7 @@ int write_stderr(const bchar *text, size_t len)
         return WriteConsoleW(err, text, (DWORD)len, &written, NULL);
     /* A pipe or file: UTF-8, which is what tools reading our stderr expect. */
     int n = WideCharToMultiByte(CP_UTF8, 0, text, (int)len, NULL, 0, NULL, NULL);
-    char *utf8 = HeapAlloc(GetProcessHeap(), 0, (size_t)n + 1);
+    char *utf8 = alloc((size_t)n + 1);
     if (utf8 == NULL)
         return 0;
     WideCharToMultiByte(CP_UTF8, 0, text, (int)len, utf8, n, NULL, NULL);
@@ -30,9 +35,11 @@ int write_stderr(const bchar *text, size_t len)
 static void put_error_text(wbuf *w, DWORD error)
 {
     enum { TEXT_MAX = 512 };
-    static WCHAR text[TEXT_MAX];
-    DWORD n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL,
-                             error, 0, text, TEXT_MAX, NULL);
+    /* On the heap: the stub has no writable globals (build.sh explains why). */
+    WCHAR *text = alloc(TEXT_MAX * sizeof(WCHAR));
+    DWORD n = text == NULL ? 0
+                           : FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
+                                            NULL, error, 0, text, TEXT_MAX, NULL);
     while (n > 0 && (text[n - 1] == '\r' || text[n - 1] == '\n' || text[n - 1] == ' ' ||
                      text[n - 1] == '.'))
         n--;
@@ -65,10 +72,11 @@ void die(UINT code, const char *what, const bchar *path, DWORD win_error)
 {
     wbuf measure = {NULL, 0, 0};
     put_error_line(&measure, what, path, win_error);
-    bchar *buf = HeapAlloc(GetProcessHeap(), 0, measure.len * sizeof(bchar));
+    bchar *buf = alloc((measure.len + 1) * sizeof(bchar));
     if (buf != NULL) {
         wbuf line = {buf, measure.len, 0};
         put_error_line(&line, what, path, win_error);
+        buf[line.len] = 0;
         ui_show_error(buf, line.len);
     }
     ExitProcess(code);

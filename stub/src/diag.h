@@ -21,6 +21,9 @@ enum bounce_exit_code {
  * `path` may be NULL and `win_error` 0 when they do not apply. */
 __declspec(noreturn) void die(UINT code, const char *what, const bchar *path, DWORD win_error);
 
+/* Allocates from the process heap; NULL when out of memory. */
+void *alloc(size_t bytes);
+
 /* Allocates or dies with EXIT_INTERNAL: the stub cannot do anything useful without memory. */
 void *alloc_or_die(size_t bytes);
 
@@ -28,7 +31,8 @@ void *alloc_or_die(size_t bytes);
 int write_stderr(const bchar *text, size_t len);
 
 /* ui_console.c / ui_gui.c: the variant-specific parts, chosen at link time. */
-void ui_show_error(const bchar *line, size_t len);
+/* `line` ends in "\r\n" and is NUL-terminated; the GUI variant may overwrite it. */
+void ui_show_error(bchar *line, size_t len);
 void ui_after_spawn(void);
 
 #endif

@@ -22,10 +22,6 @@ typedef struct {
     payload payload;
 } launcher;
 
-/* The job the child runs in, for the console handler; NULL when running without a job. */
-static HANDLE g_job;
-static DWORD g_job_limits;
-
 /* Renders `fn`'s output into a new NUL-terminated buffer: one pass to measure, one to write. */
 static bchar *render(void (*fn)(wbuf *, const void *), const void *ctx, size_t *len_out)
 {
@@ -137,17 +133,29 @@ static bchar *build_command_line(const launcher *l, bchar **program_out)
 
 /* 6. The child shares our console and handles Ctrl-C itself; we must survive it to return
  * its exit code, so the handler returns TRUE. SetConsoleCtrlHandler(NULL, TRUE) would instead
- * set an "ignore Ctrl-C" flag the child inherits. On close, logoff and shutdown Windows ends
- * us when the handler returns: drop kill-on-close first so the child gets to clean up rather
- * than dying with the job (as distlib does). */
+ * set an "ignore Ctrl-C" flag the child inherits. On close, logoff and shutdown Windows ends us
+ * when the handler returns: lift kill-on-close first, so the child gets to clean up rather than
+ * dying with the job (as distlib does).
+ *
+ * The handler runs on a thread of its own and needs the job's handle. The stub keeps no
+ * writable globals (a .data section costs 512 bytes of PE headers, see build.sh), so once the
+ * child runs, keep_job_for_console_handler leaves the handle in our standard-input slot: we
+ * never read our stdin (the child has its own copy), and a thread of ours can find it there.
+ * If the slot holds anything else, SetInformationJobObject fails and nothing changes. */
 static BOOL WINAPI on_console_event(DWORD event)
 {
-    if (event != CTRL_C_EVENT && event != CTRL_BREAK_EVENT && g_job != NULL) {
-        JOBOBJECT_EXTENDED_LIMIT_INFORMATION info = {0};
-        info.BasicLimitInformation.LimitFlags = g_job_limits & ~JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
-        SetInformationJobObject(g_job, JobObjectExtendedLimitInformation, &info, sizeof info);
+    if (event != CTRL_C_EVENT && event != CTRL_BREAK_EVENT) {
+        JOBOBJECT_EXTENDED_LIMIT_INFORMATION no_limits = {0};
+        SetInformationJobObject(GetStdHandle(STD_INPUT_HANDLE), JobObjectExtendedLimitInformation,
+                                &no_limits, sizeof no_limits);
     }
     return 1;
+}
+
+static void keep_job_for_console_handler(HANDLE job)
+{
+    if (job != NULL)
+        SetStdHandle(STD_INPUT_HANDLE, job);
 }
 
 /* 5. The child gets our STARTUPINFO, CRT fd block (lpReserved2) included, and our standard
@@ -173,21 +181,19 @@ static void pass_std_handles(STARTUPINFOW *si)
  * When we die, by TerminateProcess or otherwise, the job's last handle closes and the child
  * and, by default, its children die too. If we sit in a job that forbids this, carry on
  * without one: starting the program matters more. */
-static void start_in_job(launcher *l, PROCESS_INFORMATION *pi)
+static HANDLE start_in_job(launcher *l, PROCESS_INFORMATION *pi)
 {
     JOBOBJECT_EXTENDED_LIMIT_INFORMATION info = {0};
-    g_job_limits = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+    info.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
     if (l->payload.flags & FLAG_ALLOW_BREAKAWAY)
-        g_job_limits |= JOB_OBJECT_LIMIT_SILENT_BREAKAWAY_OK;
-    info.BasicLimitInformation.LimitFlags = g_job_limits;
+        info.BasicLimitInformation.LimitFlags |= JOB_OBJECT_LIMIT_SILENT_BREAKAWAY_OK;
 
     HANDLE job = CreateJobObjectW(NULL, NULL);
     if (job != NULL &&
-        SetInformationJobObject(job, JobObjectExtendedLimitInformation, &info, sizeof info) &&
-        AssignProcessToJobObject(job, pi->hProcess)) {
-        g_job = job;
-    } else if (job != NULL) {
+        !(SetInformationJobObject(job, JobObjectExtendedLimitInformation, &info, sizeof info) &&
+          AssignProcessToJobObject(job, pi->hProcess))) {
         CloseHandle(job);
+        job = NULL;
     }
     if (ResumeThread(pi->hThread) == (DWORD)-1) {
         DWORD error = GetLastError();
@@ -195,6 +201,7 @@ static void start_in_job(launcher *l, PROCESS_INFORMATION *pi)
         die(EXIT_CANNOT_START, "cannot resume the program started by", l->path, error);
     }
     CloseHandle(pi->hThread);
+    return job;
 }
 
 static void close_owned_handle(void *std_handles, uint64_t value)
@@ -272,10 +279,11 @@ static DWORD bounce(void)
     if (!CreateProcessW(program, command_line, NULL, NULL, 1, CREATE_SUSPENDED, NULL, NULL, &si,
                         &pi))
         die(EXIT_CANNOT_START, "cannot start", program, GetLastError());
-    start_in_job(&l, &pi);
+    HANDLE job = start_in_job(&l, &pi);
 
     close_fd_block_copies(&si);
     close_std_pipes();
+    keep_job_for_console_handler(job);
     leave_current_directory();
     ui_after_spawn(); /* 10. GUI: clear the app-starting cursor */
     return wait_for_exit(&l, pi.hProcess);

@@ -53,22 +53,24 @@ payload_status payload_parse(const uint8_t *data, size_t size, payload *out)
     out->args = (le_text){out->program.units + 2 * (size_t)program, args};
     out->script = (le_text){out->args.units + 2 * (size_t)args, script};
     out->zip_size = zip;
-    if (text_has_nul(out->program) || text_has_nul(out->args) || text_has_nul(out->script))
+    /* The three texts are contiguous: one scan covers them all. */
+    if (text_has_nul((le_text){out->program.units, program + args + script}))
         return PAYLOAD_BAD_TEXT;
     return PAYLOAD_OK;
 }
 
 const char *payload_status_text(payload_status status)
 {
+    /* Short: every byte of text is a byte of every launcher. */
     switch (status) {
     case PAYLOAD_OK: return "ok";
-    case PAYLOAD_TRUNCATED: return "payload is truncated";
-    case PAYLOAD_BAD_MAGIC: return "payload has no BNCE signature";
-    case PAYLOAD_BAD_VERSION: return "payload format version is not supported by this stub";
-    case PAYLOAD_BAD_KIND: return "payload kind is unknown";
-    case PAYLOAD_BAD_FLAGS: return "payload sets flags this stub does not know";
-    case PAYLOAD_BAD_LENGTH: return "payload lengths do not match its size";
-    case PAYLOAD_BAD_TEXT: return "payload text contains a NUL character";
+    case PAYLOAD_TRUNCATED: return "payload truncated in";
+    case PAYLOAD_BAD_MAGIC: return "payload without BNCE signature in";
+    case PAYLOAD_BAD_VERSION: return "payload version unknown to this stub in";
+    case PAYLOAD_BAD_KIND: return "payload kind unknown in";
+    case PAYLOAD_BAD_FLAGS: return "payload flags unknown to this stub in";
+    case PAYLOAD_BAD_LENGTH: return "payload lengths inconsistent in";
+    case PAYLOAD_BAD_TEXT: return "payload text with a NUL character in";
     }
-    return "payload is invalid";
+    return "payload invalid in";
 }

@@ -7,18 +7,12 @@
  */
 #include "diag.h"
 
-void ui_show_error(const bchar *line, size_t len)
+void ui_show_error(bchar *line, size_t len)
 {
     if (write_stderr(line, len))
         return;
-    /* MessageBoxW needs a NUL-terminated string; the line ends in "\r\n", drop it. */
-    bchar *text = HeapAlloc(GetProcessHeap(), 0, (len + 1) * sizeof(bchar));
-    if (text == NULL)
-        return;
-    for (size_t i = 0; i < len; i++)
-        text[i] = line[i];
-    text[len >= 2 ? len - 2 : len] = 0;
-    MessageBoxW(NULL, text, u"Bounce launcher", MB_ICONERROR);
+    line[len - 2] = 0; /* a message box needs no "\r\n" */
+    MessageBoxW(NULL, line, u"Bounce launcher", MB_ICONERROR);
 }
 
 /*

@@ -99,6 +99,7 @@ IMPORT BOOL WINAPI SetCurrentDirectoryW(const WCHAR *path);
 IMPORT DWORD WINAPI WaitForSingleObject(HANDLE h, DWORD ms);
 IMPORT BOOL WINAPI GetExitCodeProcess(HANDLE process, DWORD *code);
 IMPORT __declspec(noreturn) void WINAPI ExitProcess(UINT code);
+IMPORT BOOL WINAPI SetStdHandle(DWORD which, HANDLE h);
 IMPORT BOOL WINAPI SetConsoleCtrlHandler(PHANDLER_ROUTINE handler, BOOL add);
 IMPORT HANDLE WINAPI GetProcessHeap(void);
 IMPORT void *WINAPI HeapAlloc(HANDLE heap, DWORD flags, size_t bytes);

@@ -120,7 +120,7 @@ static void fuzz_fdblock(const uint8_t *data, size_t size)
 
 /* Renders with a measuring pass and a writing pass into a buffer of exactly the measured
  * size, and requires both to agree (the launcher allocates once from the first). */
-#define RENDER(out, len, call)                                                             \
+#define RENDER(out, out_len, call)                                                         \
     do {                                                                                   \
         wbuf m_ = {NULL, 0, 0};                                                            \
         {                                                                                  \
@@ -135,7 +135,7 @@ static void fuzz_fdblock(const uint8_t *data, size_t size)
             call;                                                                          \
         }                                                                                  \
         REQUIRE(b_.len == m_.len);                                                         \
-        (len) = b_.len;                                                                    \
+        (out_len) = b_.len;                                                                \
     } while (0)
 
 static int has_unit(const bchar *s, size_t n, bchar c)

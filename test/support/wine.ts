@@ -422,13 +422,27 @@ function appArg(app: string | null): string {
   return app === null ? '-' : utf16Hex(asWindowsPath(app));
 }
 
-function cmdArg(commandLine: string | null): string {
-  return commandLine === null ? '-' : utf16Hex(commandLine);
+/** Hex longer than this goes through a file ("@FILE"): the harness's own command line has the
+ * same 32,767-character limit as everyone's, and the hex of a long command line is 4 times longer. */
+const HEX_INLINE_MAX = 8000;
+
+function cmdArg(commandLine: string | null, outPath: string): string {
+  if (commandLine === null) return '-';
+  const hex = utf16Hex(commandLine);
+  if (hex.length <= HEX_INLINE_MAX) return hex;
+  const file = `${outPath}.cmd.hex`;
+  fs.writeFileSync(hostPath(file), hex);
+  return `@${file}`;
+}
+
+/** The inverse of toWindowsPath: Z:\x\y -> /x/y under Wine, unchanged on Windows. */
+function hostPath(windowsPath: string): string {
+  return IS_WINDOWS ? windowsPath : windowsPath.replace(/^Z:/i, '').replaceAll('\\', '/');
 }
 
 /** harness.exe arguments for `exec` (without the program itself), e.g. for tmuxRun. */
 export function harnessExecArgs(outPath: string, app: string | null, commandLine: string | null, cwd?: string): string[] {
-  const args = ['exec', asWindowsPath(outPath), appArg(app), cmdArg(commandLine)];
+  const args = ['exec', asWindowsPath(outPath), appArg(app), cmdArg(commandLine, asWindowsPath(outPath))];
   if (cwd !== undefined) args.push(utf16Hex(asWindowsPath(cwd)));
   return args;
 }
@@ -543,7 +557,7 @@ export interface FdBlockReport {
 export async function harnessFdBlock(block: Uint8Array, app: string | null, commandLine: string | null, opts: HarnessOptions = {}): Promise<FdBlockReport> {
   if (block.length > 0xffff) throw new RangeError('fd block longer than 65535 bytes (cbReserved2 is 16-bit)');
   const blockHex = block.length === 0 ? '-' : Buffer.from(block).toString('hex');
-  const o = await runHarness('fdblock', (out) => ['fdblock', out, blockHex, appArg(app), cmdArg(commandLine)], opts);
+  const o = await runHarness('fdblock', (out) => ['fdblock', out, blockHex, appArg(app), cmdArg(commandLine, out)], opts);
   const dataBytes = Buffer.from(str(o, 'dataHex'), 'hex');
   return {
     exitCode: num(o, 'exitCode'),
@@ -579,7 +593,7 @@ export interface KillReport {
  * the two died within 1000 ms. Survivors are terminated afterwards.
  */
 export async function harnessKill(pidFile: string, app: string | null, commandLine: string | null, opts: HarnessOptions = {}): Promise<KillReport> {
-  const o = await runHarness('kill', (out) => ['kill', out, asWindowsPath(pidFile), appArg(app), cmdArg(commandLine)], opts);
+  const o = await runHarness('kill', (out) => ['kill', out, asWindowsPath(pidFile), appArg(app), cmdArg(commandLine, out)], opts);
   return {
     childGone: bool(o, 'childGone'),
     grandchildGone: bool(o, 'grandchildGone'),

@@ -148,12 +148,30 @@ COMMON_FN unsigned char *hex_decode(const wchar_t *hex, size_t *out_len)
     return out;
 }
 
-/* Hex of UTF-16LE bytes to a wide string; "-" stands for NULL. Sets *ok. */
+/* "@FILE": the hex is in FILE (ASCII), for values too long for our own command line. */
+COMMON_FN wchar_t *hex_from_file(const wchar_t *path)
+{
+    HANDLE f = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
+    if (f == INVALID_HANDLE_VALUE) return NULL;
+    DWORD size = GetFileSize(f, NULL), got = 0;
+    char *text = (char *)malloc((size_t)size + 1);
+    wchar_t *wide = (wchar_t *)malloc(((size_t)size + 1) * sizeof(wchar_t));
+    if (!text || !wide || !ReadFile(f, text, size, &got, NULL) || got != size) ExitProcess(0xBADC0DE2u);
+    CloseHandle(f);
+    for (DWORD i = 0; i < size; i++) wide[i] = (unsigned char)text[i];
+    wide[size] = 0;
+    free(text);
+    return wide;
+}
+
+/* Hex of UTF-16LE bytes (or "@FILE" holding it) to a wide string; "-" stands for NULL.
+ * Sets *ok. */
 COMMON_FN wchar_t *hex_to_wide_or_null(const wchar_t *hex, BOOL *ok)
 {
     size_t n = 0;
     *ok = TRUE;
     if (wcscmp(hex, L"-") == 0) return NULL;
+    if (hex[0] == L'@' && (hex = hex_from_file(hex + 1)) == NULL) { *ok = FALSE; return NULL; }
     unsigned char *bytes = hex_decode(hex, &n);
     if (!bytes || n % 2) { free(bytes); *ok = FALSE; return NULL; }
     return (wchar_t *)bytes;
