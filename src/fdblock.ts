@@ -143,7 +143,8 @@ export function decodeFdBlock(block: Uint8Array, pointerSize: PointerSize): FdEn
  * and holding a pipe's write end open would keep the reader from ever seeing EOF). Nothing if the
  * block does not decode; otherwise, for each fd >= 3 (stdin/stdout/stderr are handled separately)
  * whose flags include `open`, its handle unless it is 0, -1 (not inherited) or -2 (no console).
- * Duplicates are kept, in fd order: the C stub implements this same rule.
+ * Duplicates are kept, in fd order: the C stub implements this same rule (and then leaves out
+ * values equal to its own standard handles, which it treats separately).
  */
 export function handlesToClose(block: Uint8Array, pointerSize: PointerSize): bigint[] {
   const entries = decodeFdBlock(block, pointerSize);

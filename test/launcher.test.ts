@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { joinArgs, quoteArg, splitMsvc } from '../src/cmdline.js';
 import { parsePe, readResources } from '../src/pe.js';
 import { encodeRawFdBlock, FdFlag, type FdEntry } from '../src/fdblock.js';
@@ -38,6 +38,7 @@ import {
 
 const skip = windowsSkip();
 const work = tempDir('bounce-launcher-');
+after(() => fs.rmSync(work, { recursive: true, force: true }));
 
 /** The arguments of the round trip: every character class a shell or a parser gets wrong. */
 const NASTY_ARGS: string[] = [

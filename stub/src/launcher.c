@@ -228,27 +228,31 @@ static void close_fd_block_copies(const STARTUPINFOW *si)
 #endif
 }
 
+static int is_pipe(HANDLE h)
+{
+    return h != NULL && h != INVALID_HANDLE_VALUE && GetFileType(h) == FILE_TYPE_PIPE;
+}
+
 /* Likewise our stdin and stdout, but only pipes: closing a console handle broke pdb's line
- * editing under uv (uv #17174). stderr stays open for our own error messages. */
+ * editing under uv (uv #17174). stderr stays open for our own error messages, so a stdin or
+ * stdout that is the same handle as stderr stays too (and one handle is closed once). */
 static void close_std_pipes(void)
 {
-    DWORD which[2] = {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE};
-    for (int i = 0; i < 2; i++) {
-        HANDLE h = GetStdHandle(which[i]);
-        if (h != NULL && h != INVALID_HANDLE_VALUE && GetFileType(h) == FILE_TYPE_PIPE)
-            CloseHandle(h);
-    }
+    HANDLE in = GetStdHandle(STD_INPUT_HANDLE), out = GetStdHandle(STD_OUTPUT_HANDLE);
+    HANDLE err = GetStdHandle(STD_ERROR_HANDLE);
+    if (is_pipe(in) && in != out && in != err)
+        CloseHandle(in);
+    if (is_pipe(out) && out != err)
+        CloseHandle(out);
 }
 
 /* 9. Holding the caller's directory as our current directory would keep it from being renamed
  * or deleted while the child runs; the child already has it. */
 static void leave_current_directory(void)
 {
-    DWORD n = GetTempPathW(0, NULL);
-    if (n == 0)
-        return;
-    bchar *temp = alloc_or_die(((size_t)n + 1) * sizeof(bchar));
-    if (GetTempPathW(n + 1, temp) != 0)
+    bchar temp[MAX_PATH + 2]; /* GetTempPathW returns at most MAX_PATH + 1 characters */
+    DWORD n = GetTempPathW(MAX_PATH + 2, temp);
+    if (n > 0 && n < MAX_PATH + 2)
         SetCurrentDirectoryW(temp);
 }
 

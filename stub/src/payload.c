@@ -61,16 +61,21 @@ payload_status payload_parse(const uint8_t *data, size_t size, payload *out)
 
 const char *payload_status_text(payload_status status)
 {
-    /* Short: every byte of text is a byte of every launcher. */
-    switch (status) {
-    case PAYLOAD_OK: return "ok";
-    case PAYLOAD_TRUNCATED: return "payload truncated in";
-    case PAYLOAD_BAD_MAGIC: return "payload without BNCE signature in";
-    case PAYLOAD_BAD_VERSION: return "payload version unknown to this stub in";
-    case PAYLOAD_BAD_KIND: return "payload kind unknown in";
-    case PAYLOAD_BAD_FLAGS: return "payload flags unknown to this stub in";
-    case PAYLOAD_BAD_LENGTH: return "payload lengths inconsistent in";
-    case PAYLOAD_BAD_TEXT: return "payload text with a NUL character in";
-    }
-    return "payload invalid in";
+    /* One string per status, in enum order, packed: every byte here is a byte of every
+     * launcher, and a table of pointers would need relocations. */
+    static const char texts[] = "ok\0"
+                                "payload truncated in\0"
+                                "payload without BNCE signature in\0"
+                                "payload version unknown to this stub in\0"
+                                "payload kind unknown in\0"
+                                "payload flags unknown to this stub in\0"
+                                "payload lengths inconsistent in\0"
+                                "payload text with a NUL character in\0"
+                                "payload invalid in";
+    const char *text = texts;
+    unsigned skip = status > PAYLOAD_BAD_TEXT ? PAYLOAD_BAD_TEXT + 1 : status;
+    while (skip-- > 0)
+        while (*text++ != 0)
+            ;
+    return text;
 }
