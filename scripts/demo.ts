@@ -4,12 +4,15 @@
  * launcher (an exec launcher starting cmd.exe) and returns its exit code.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildLauncher, buildPythonLauncher, readLauncher } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bounce-demo-'));
+/** The tests' Wine prefix (build/scripts/demo.js sits two levels below the repository). */
+const REPO_PREFIX = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.wine-test', 'prefix');
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
 say(`== 1. A Python entry-point launcher for demo_pkg.cli:main, in ${dir}`);
@@ -33,9 +36,10 @@ if (!native && !wine) {
   say(`== 3. A real launcher run ${native ? 'natively' : 'under Wine (first start of a prefix takes a while)'}`);
   const exe = join(dir, 'hello.exe');
   writeFileSync(exe, buildLauncher({ kind: 'exec', program: 'C:\\windows\\system32\\cmd.exe', args: ['/c'] }));
-  const env = { ...process.env, WINEDEBUG: '-all', WINEPREFIX: process.env['WINEPREFIX'] ?? join(dir, 'wineprefix') };
+  const env = { ...process.env, WINEDEBUG: '-all', WINEPREFIX: process.env['WINEPREFIX'] ?? REPO_PREFIX };
   const cmd = native ? exe : 'wine';
   const args = native ? ['echo hello from cmd.exe, started by a Bounce launcher& exit 42'] : [exe, 'echo hello from cmd.exe, started by a Bounce launcher& exit 42'];
   const run = spawnSync(cmd, args, { env, encoding: 'utf8', timeout: 180_000 });
   say(`${run.stdout.trim()}\nlauncher exit code: ${run.status} (the child's code, 42, passed through)`);
 }
+rmSync(dir, { recursive: true, force: true });

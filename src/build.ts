@@ -36,7 +36,7 @@ function payloadOf(spec: LauncherSpec, zip: Uint8Array): Payload {
   return {
     kind: spec.kind,
     flags: spec.allowBreakaway ? PayloadFlag.allowBreakaway : 0,
-    program: storedWindowsPath(spec.program, 'program path'),
+    program: storedWindowsPath(spec.program, spec.kind === 'exec' ? 'program path' : 'interpreter path'),
     args: joinArgs(spec.args ?? []),
     script: spec.script === undefined ? '' : storedWindowsPath(spec.script, 'script path'),
     zip,

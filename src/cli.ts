@@ -7,6 +7,7 @@ import { readFile, stat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { writeLauncher, type LauncherSpec } from './build.js';
+import { joinArgs } from './cmdline.js';
 import { BounceError, ErrorCodes } from './errors.js';
 import { pythonLauncherSpec } from './python/launcher.js';
 import { installEntryPoints } from './python/install.js';
@@ -49,7 +50,8 @@ function parse(args: string[], options: ParseArgsConfig['options']): { values: V
     const { values, positionals } = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
     return { values: values as Values, positionals };
   } catch (e) {
-    throw usage((e as Error).message);
+    // Node's parseArgs messages can run over several lines; the first says what is wrong.
+    throw usage(((e as Error).message.split('\n')[0] ?? '').trim());
   }
 }
 
@@ -182,7 +184,7 @@ async function cmdInspect(args: string[]): Promise<number> {
         continue;
       }
       const what = r.entryPoint ?? (r.kind === 'exec' && r.script ? r.script : '');
-      const args = r.interpreterArgs.length > 0 ? ` ${r.interpreterArgs.join(' ')}` : '';
+      const args = r.interpreterArgs.length > 0 ? ` ${joinArgs(r.interpreterArgs)}` : '';
       process.stdout.write(
         `${r.path}: ${r.format} ${r.kind} ${r.arch} ${r.gui ? 'gui' : 'console'} ${r.interpreter}${args}${r.interpreterRelative ? ' (relative)' : ''}${what ? ` ${what}` : ''}${r.signed ? ' signed' : ''}\n`,
       );
