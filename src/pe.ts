@@ -79,8 +79,9 @@ const alignUp = (v: number, a: number): number => Math.ceil(v / a) * a;
 
 /** Parses the PE headers. Throws a BounceError (badFormat) for anything that is not a sane PE. */
 export function parsePe(file: Uint8Array, path?: string): PeImage {
+  // A file that does not start with MZ is not a PE file, however short it is.
+  if (file.length >= 2 && (file[0] !== 0x4d || file[1] !== 0x5a)) throw badFormat('not a PE file (no MZ signature)', path);
   need(file, 0, 64, 'DOS header', path);
-  if (file[0] !== 0x4d || file[1] !== 0x5a) throw badFormat('not a PE file (no MZ signature)', path);
   const pe = u32(file, 0x3c);
   need(file, pe, 24, 'PE header', path);
   if (u32(file, pe) !== 0x4550) throw badFormat('not a PE file (no PE signature)', path);
@@ -93,6 +94,7 @@ export function parsePe(file: Uint8Array, path?: string): PeImage {
   if (magic !== 0x10b && magic !== 0x20b) throw badFormat('unknown optional header magic', path);
   const is64 = magic === 0x20b;
   const dirsAt = opt + (is64 ? 112 : 96);
+  if (optionalSize < dirsAt - opt) throw badFormat('optional header is too small for its fields', path);
   const dirCountField = u32(file, dirsAt - 4);
   const dirCount = Math.min(dirCountField, 16, Math.floor((opt + optionalSize - dirsAt) / 8));
   const directories: DataDirectory[] = [];
@@ -380,6 +382,16 @@ export function replaceResources(file: Uint8Array, resources: readonly Resource[
   }
   const lastEnd = Math.max(...image.sections.map((s) => s.rawPointer + s.rawSize));
   if (lastEnd !== file.length) throw badFormat('the file has data after its last section', path);
+  // Hostile headers must not size the output: alignments as the PE format allows them, and the
+  // sections that move must lie after the resource section in the file.
+  const powerOfTwo = (v: number): boolean => v > 0 && (v & (v - 1)) === 0;
+  const { fileAlignment: fa, sectionAlignment: sa } = image;
+  if (!powerOfTwo(fa) || !powerOfTwo(sa) || fa < 512 || fa > 0x10000 || sa < fa || sa > 0x10000) {
+    throw badFormat(`unsupported alignment (file ${fa}, section ${sa})`, path);
+  }
+  for (const s of later) {
+    if (s.rawPointer < rsrc.rawPointer + rsrc.rawSize) throw badFormat(`section ${s.name} overlaps the resource section`, path);
+  }
 
   const encoded = encodeResources(resources, rsrc.virtualAddress);
   const newRaw = alignUp(encoded.bytes.length, image.fileAlignment);

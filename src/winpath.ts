@@ -19,9 +19,9 @@ export function storedWindowsPath(p: string, what: string): string {
   if (/[\0"<>|?*]/.test(p.replace(/^\\\\\?\\/, ''))) throw invalidInput(`${what} contains a character Windows does not allow in paths: ${p}`);
   if (/[\x00-\x1f]/.test(p)) throw invalidInput(`${what} contains a control character: ${JSON.stringify(p)}`);
   const normal = p.replace(/\//g, '\\');
+  if (normal.endsWith('\\')) throw invalidInput(`${what} "${p}" names a folder, not a file`);
   if (isAbsoluteWindowsPath(normal)) return normal;
   if (/^[A-Za-z]:/.test(normal)) throw invalidInput(`${what} "${p}" is relative to a drive's current folder; give C:\\... or a path relative to the launcher`);
   if (normal.startsWith('\\')) throw invalidInput(`${what} "${p}" is relative to the current drive; give C:\\... or a path relative to the launcher`);
-  if (normal.endsWith('\\')) throw invalidInput(`${what} "${p}" names a folder, not a file`);
   return normal;
 }

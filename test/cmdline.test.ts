@@ -9,6 +9,7 @@ import {
   splitCommandLineToArgvW,
   splitMsvc,
 } from '../src/cmdline.js';
+import { prng } from './support/prng.js';
 
 const r = String.raw;
 
@@ -116,17 +117,6 @@ test('quoteArg: only quotes when needed, escapes quotes and the backslashes befo
   assert.equal(joinArgs(['p', 'a b', '']), 'p "a b" ""');
 });
 
-/** mulberry32: small, seedable, good enough to drive a property test reproducibly. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('property: joinArgs round-trips through both parsers (2,000 seeded cases)', () => {
   const alphabet = ['"', ' ', '\\', '\t', 'a', '&', '^', '%', '!', '<', '>', '|', 'é', '日', '😀'];

@@ -353,10 +353,16 @@ describe('paths', { skip: skip ?? false }, () => {
     });
   }
 
-  /** A folder whose Windows path is over 512 characters: past MAX_PATH and past the stub's first
-   * GetModuleFileNameW buffer, so the buffer has to grow. */
-  const deepDir = (name: string): string =>
-    path.join(work, name, ...Array.from({ length: 10 }, (_, i) => `${String(i).repeat(3)}-${'d'.repeat(50)}`));
+  /** A folder for `Scripts\tool.exe` whose Windows path is 513 to 520 characters: past MAX_PATH
+   * and past the stub's first GetModuleFileNameW buffer (512), so the buffer has to grow. Not
+   * longer: Wine 8 itself crashes starting any program whose path is 528 characters or more. */
+  const deepDir = (name: string): string => {
+    const base = path.join(work, name);
+    const length = (dir: string) => toWindowsPath(path.join(dir, 'Scripts', 'tool.exe')).length;
+    let dir = base;
+    while (length(path.join(dir, 'd'.repeat(50))) <= 520) dir = path.join(dir, 'd'.repeat(50));
+    return path.join(dir, 'e'.repeat(Math.max(1, 513 - length(dir) - 1)));
+  };
 
   test('a launcher whose own path is over 512 characters reports that path to the child', async () => {
     const probe = probeAt(path.join(work, 'long-own', 'bin'));

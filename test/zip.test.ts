@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BounceError } from '../src/errors.js';
 import { crc32, decodeZip, encodeZip, type ZipEntry } from '../src/zip.js';
+import { prng } from './support/prng.js';
 
 const enc = new TextEncoder();
 const bytes = (s: string): Uint8Array => enc.encode(s);
@@ -209,17 +210,6 @@ test('specific corruptions are caught: CRC, sizes, counts, method', () => {
   expectReason(mutate((v, z) => { v.setUint16(cdOff(z) + 10, 8, true); z.fill(0xff, 31, 42); }), /inflate/);
 });
 
-/** mulberry32: small seedable PRNG so the mutation run is reproducible. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('mutation: 500 seeded flips/truncations of stored and deflated zips only ever throw BounceError', () => {
   const dir = tmp();

@@ -5,7 +5,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve, win32 } from 'node:path';
 import { BounceError, invalidInput } from '../errors.js';
-import { writeLauncher } from '../build.js';
+import { writeFileAtomic } from '../atomic.js';
+import { buildLauncher } from '../build.js';
 import type { Arch } from '../stubs.js';
 import { parseEntryPoints, type EntryPoint } from './entrypoints.js';
 import { pythonLauncherSpec } from './launcher.js';
@@ -72,11 +73,12 @@ export async function installEntryPoints(distInfo: string, opts: InstallOptions)
       arch: opts.arch ?? 'x64',
       ...(opts.stubDir !== undefined ? { stubDir: opts.stubDir } : {}),
     });
-    return { ep, spec, path: join(opts.scriptsDir, `${ep.name}.exe`) };
+    // Built here, not when written: building is what checks the interpreter paths.
+    return { ep, spec, bytes: buildLauncher(spec), path: join(opts.scriptsDir, `${ep.name}.exe`) };
   });
   const installed: InstalledLauncher[] = [];
-  for (const { ep, spec, path } of planned) {
-    await writeLauncher(path, spec);
+  for (const { ep, spec, bytes, path } of planned) {
+    await writeFileAtomic(path, bytes, { mode: 0o755 });
     installed.push({ name: ep.name, group: ep.group, entryPoint: `${ep.module}:${ep.attr}`, path, interpreter: spec.program });
   }
   return installed;
