@@ -60,21 +60,18 @@ static void read_payload(launcher *l)
     HGLOBAL data = res ? LoadResource(NULL, res) : NULL;
     const uint8_t *bytes = data ? LockResource(data) : NULL;
     if (bytes == NULL)
-        die(EXIT_NO_PAYLOAD, "no BOUNCE payload (a bare stub: build launchers with bounce) in",
-            l->path, 0);
+        die(EXIT_NO_PAYLOAD, "no BOUNCE payload (a bare stub) in", l->path, 0);
     payload_status status = payload_parse(bytes, SizeofResource(NULL, res), &l->payload);
     if (status != PAYLOAD_OK)
         die(EXIT_BAD_PAYLOAD, payload_status_text(status), l->path, 0);
 }
 
-/* A payload text as a NUL-terminated host-order string. */
-static bchar *copy_text(le_text t)
+/* A payload text in place. Windows runs little-endian on every target, so the payload's
+ * UTF-16LE is host order, and payload_parse made sure the payload is 2-aligned (its texts start
+ * at even offsets). The pure code reads the bytes portably (wbuf_put_le) for its Linux tests. */
+static const bchar *text_units(le_text t)
 {
-    bchar *s = alloc_or_die(((size_t)t.len + 1) * sizeof(bchar));
-    wbuf w = {s, t.len, 0};
-    wbuf_put_le(&w, t.units, t.len);
-    s[t.len] = 0;
-    return s;
+    return (const bchar *)(const void *)t.units;
 }
 
 typedef struct {
@@ -92,7 +89,7 @@ static void put_relative_path(wbuf *w, const void *ctx)
 /* A payload path resolved against the launcher's folder, unless it is absolute. */
 static bchar *resolve(const launcher *l, le_text t, size_t *len)
 {
-    relative_path p = {l, copy_text(t), t.len};
+    relative_path p = {l, text_units(t), t.len};
     return render(put_relative_path, &p, len);
 }
 
@@ -108,7 +105,7 @@ static bchar *build_command_line(const launcher *l, bchar **program_out)
 {
     command_parts parts = {0};
     parts.program = *program_out = resolve(l, l->payload.program, &parts.program_len);
-    parts.args = copy_text(l->payload.args);
+    parts.args = text_units(l->payload.args);
     parts.args_len = l->payload.args.len;
     if (l->payload.kind == KIND_SCRIPT) {
         parts.script = l->path; /* CPython runs the launcher itself as a zipapp */
@@ -126,7 +123,7 @@ static bchar *build_command_line(const launcher *l, bchar **program_out)
     bchar *cl = render(put_child_command_line, &parts, &len);
     /* Truncating would run the program with other arguments than the caller gave. */
     if (len + 1 > BOUNCE_MAX_COMMAND_LINE)
-        die(EXIT_TOO_LONG, "the command line would be longer than 32,767 characters for",
+        die(EXIT_TOO_LONG, "command line over 32,767 characters for",
             l->path, 0);
     return cl;
 }
@@ -161,10 +158,15 @@ static void keep_job_for_console_handler(HANDLE job)
 /* 5. The child gets our STARTUPINFO, CRT fd block (lpReserved2) included, and our standard
  * handles, made inheritable so they are valid in the child. STARTF_USEHOTKEY reuses the
  * hStdInput field, so leave such a STARTUPINFO alone. */
-static void pass_std_handles(STARTUPINFOW *si)
+static void read_std_handles(HANDLE std[3])
 {
-    HANDLE std[3] = {GetStdHandle(STD_INPUT_HANDLE), GetStdHandle(STD_OUTPUT_HANDLE),
-                     GetStdHandle(STD_ERROR_HANDLE)};
+    std[0] = GetStdHandle(STD_INPUT_HANDLE);
+    std[1] = GetStdHandle(STD_OUTPUT_HANDLE);
+    std[2] = GetStdHandle(STD_ERROR_HANDLE);
+}
+
+static void pass_std_handles(STARTUPINFOW *si, HANDLE std[3])
+{
     for (int i = 0; i < 3; i++)
         if (std[i] != NULL && std[i] != INVALID_HANDLE_VALUE)
             SetHandleInformation(std[i], HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
@@ -215,15 +217,14 @@ static void close_owned_handle(void *std_handles, uint64_t value)
 /* 8. We inherited every handle of the CRT fd block too. Our copies must go, or a pipe whose
  * other end the child closes never reaches EOF while we wait (the seed, uv PR 6955). The
  * block is hostile input: fdblock.c checks its size without overflow. */
-static void close_fd_block_copies(const STARTUPINFOW *si)
+static void close_fd_block_copies(const STARTUPINFOW *si, HANDLE std[3])
 {
 #ifndef BOUNCE_CONTROL_KEEP_FD_COPIES /* the tests' negative control: a launcher that skips this */
-    HANDLE std[3] = {GetStdHandle(STD_INPUT_HANDLE), GetStdHandle(STD_OUTPUT_HANDLE),
-                     GetStdHandle(STD_ERROR_HANDLE)};
     fdblock_for_each_owned_handle(si->lpReserved2, si->cbReserved2, sizeof(HANDLE),
                                   close_owned_handle, std);
 #else
     (void)si;
+    (void)std;
     (void)close_owned_handle;
 #endif
 }
@@ -236,14 +237,12 @@ static int is_pipe(HANDLE h)
 /* Likewise our stdin and stdout, but only pipes: closing a console handle broke pdb's line
  * editing under uv (uv #17174). stderr stays open for our own error messages, so a stdin or
  * stdout that is the same handle as stderr stays too (and one handle is closed once). */
-static void close_std_pipes(void)
+static void close_std_pipes(HANDLE std[3])
 {
-    HANDLE in = GetStdHandle(STD_INPUT_HANDLE), out = GetStdHandle(STD_OUTPUT_HANDLE);
-    HANDLE err = GetStdHandle(STD_ERROR_HANDLE);
-    if (is_pipe(in) && in != out && in != err)
-        CloseHandle(in);
-    if (is_pipe(out) && out != err)
-        CloseHandle(out);
+    if (is_pipe(std[0]) && std[0] != std[1] && std[0] != std[2])
+        CloseHandle(std[0]);
+    if (is_pipe(std[1]) && std[1] != std[2])
+        CloseHandle(std[1]);
 }
 
 /* 9. Holding the caller's directory as our current directory would keep it from being renamed
@@ -276,7 +275,9 @@ static DWORD bounce(void)
     STARTUPINFOW si = {0};
     si.cb = sizeof si;
     GetStartupInfoW(&si);
-    pass_std_handles(&si);
+    HANDLE std[3];
+    read_std_handles(std);
+    pass_std_handles(&si, std);
     SetConsoleCtrlHandler(on_console_event, 1);
 
     PROCESS_INFORMATION pi;
@@ -285,8 +286,8 @@ static DWORD bounce(void)
         die(EXIT_CANNOT_START, "cannot start", program, GetLastError());
     HANDLE job = start_in_job(&l, &pi);
 
-    close_fd_block_copies(&si);
-    close_std_pipes();
+    close_fd_block_copies(&si, std);
+    close_std_pipes(std);
     keep_job_for_console_handler(job);
     leave_current_directory();
     ui_after_spawn(); /* 10. GUI: clear the app-starting cursor */

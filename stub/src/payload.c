@@ -19,6 +19,8 @@ payload_status payload_parse(const uint8_t *data, size_t size, payload *out)
 {
     if (data == NULL || size < PAYLOAD_HEADER_SIZE)
         return PAYLOAD_TRUNCATED;
+    if ((uintptr_t)data & 1)
+        return PAYLOAD_MISALIGNED;
     if (data[0] != 'B' || data[1] != 'N' || data[2] != 'C' || data[3] != 'E')
         return PAYLOAD_BAD_MAGIC;
     if ((data[4] | (data[5] << 8)) != PAYLOAD_VERSION)
@@ -71,9 +73,10 @@ const char *payload_status_text(payload_status status)
                                 "payload flags unknown to this stub in\0"
                                 "payload lengths inconsistent in\0"
                                 "payload text with a NUL character in\0"
+                                "payload misaligned in\0"
                                 "payload invalid in";
     const char *text = texts;
-    unsigned skip = status > PAYLOAD_BAD_TEXT ? PAYLOAD_BAD_TEXT + 1 : status;
+    unsigned skip = status > PAYLOAD_MISALIGNED ? PAYLOAD_MISALIGNED + 1 : status;
     while (skip-- > 0)
         while (*text++ != 0)
             ;

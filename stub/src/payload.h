@@ -49,6 +49,7 @@ typedef enum {
     PAYLOAD_BAD_FLAGS,
     PAYLOAD_BAD_LENGTH,
     PAYLOAD_BAD_TEXT,
+    PAYLOAD_MISALIGNED, /* at an odd address: its texts could not be read in place */
 } payload_status;
 
 /* Validates `size` bytes at `data` and fills `out` with views into them. Never reads out of

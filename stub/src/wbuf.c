@@ -28,10 +28,11 @@ void wbuf_put_ascii(wbuf *w, const char *s)
 
 void wbuf_put_hex32(wbuf *w, uint32_t v)
 {
-    static const char digits[] = "0123456789ABCDEF";
     wbuf_put_ascii(w, "0x");
-    for (int shift = 28; shift >= 0; shift -= 4)
-        wbuf_put(w, (bchar)digits[(v >> shift) & 0xF]);
+    for (int shift = 28; shift >= 0; shift -= 4) {
+        unsigned digit = (v >> shift) & 0xF;
+        wbuf_put(w, (bchar)(digit < 10 ? '0' + digit : 'A' - 10 + digit));
+    }
 }
 
 size_t bstrlen(const bchar *s)

@@ -325,9 +325,24 @@ static void test_payload_nul_text(void)
     CHECK(parse_spec(&z) == PAYLOAD_OK);
 }
 
+/* The launcher reads the texts in place as UTF-16 units: a payload at an odd address is refused. */
+static void test_payload_misaligned(void)
+{
+    payload_spec s = spec_exec();
+    size_t size;
+    uint8_t *bytes = encode_payload(&s, &size);
+    uint8_t *odd = malloc(size + 1);
+    memcpy(odd + 1, bytes, size);
+    payload out;
+    CHECK(payload_parse(bytes, size, &out) == PAYLOAD_OK);
+    CHECK(payload_parse(odd + 1, size, &out) == PAYLOAD_MISALIGNED);
+    free(odd);
+    free(bytes);
+}
+
 static void test_payload_status_text(void)
 {
-    for (int st = PAYLOAD_OK; st <= PAYLOAD_BAD_TEXT; st++) {
+    for (int st = PAYLOAD_OK; st <= PAYLOAD_MISALIGNED; st++) {
         const char *t = payload_status_text((payload_status)st);
         CHECK(t != NULL && t[0] != 0);
         for (int other = PAYLOAD_OK; other < st; other++)
@@ -849,6 +864,7 @@ static const test_case tests[] = {
     T(test_payload_size_rules),
     T(test_payload_huge_lengths),
     T(test_payload_nul_text),
+    T(test_payload_misaligned),
     T(test_payload_status_text),
     T(test_argv0_end),
     T(test_put_quoted),
