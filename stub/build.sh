@@ -45,8 +45,8 @@ common_c="launcher.c diag.c payload.c cmdline.c fdblock.c wbuf.c mem.c"
 for v in $variants; do
   arch=${v%-*}; ui=${v#*-}
   import_lib "$arch" kernel32
+  # kernel32 only: the GUI variant loads user32 at run time (ui_gui.c says why).
   libs="$obj/kernel32-$arch.lib"
-  if [ "$ui" = gui ]; then import_lib "$arch" user32; libs="$libs $obj/user32-$arch.lib"; fi
   objs=""
   for c in $common_c "ui_$ui.c"; do
     o="$obj/$v-${c%.c}.o"

@@ -1,7 +1,8 @@
 /**
  * Proves the Windows-side test tools themselves (test/winprogs/*.c via test/support/wine.ts),
  * running probe.exe directly, without any launcher: exit codes, exact command lines, the CRT
- * fd block and pipe EOF, process-tree kills, and a real Ctrl-C through tmux.
+ * fd block and pipe EOF, process-tree kills, and a real Ctrl-C through tmux. Then the 32-bit
+ * probe and rawchild the x86 launcher tests use: their machine type, and a 4-byte fd block.
  */
 import { after, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,8 +10,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeFdBlock, FdFlag } from '../src/fdblock.js';
+import { parsePe } from '../src/pe.js';
 import {
   PIPE_SENTINEL,
+  PIPE_SENTINEL_32,
+  RAWCHILD_EXIT,
   harnessExec,
   harnessExecArgs,
   harnessFdBlock,
@@ -23,7 +27,9 @@ import {
   toWindowsPath,
   wineCommand,
   winProgs,
+  winProgs32,
   windowsRuntime,
+  windowsRuntime32,
 } from './support/wine.js';
 
 const runtime = windowsRuntime();
@@ -196,4 +202,50 @@ test('tmux: a real Ctrl-C reaches the probe; the harness survives and returns it
   const p = readProbeReport(report);
   assert.equal(p.ctrlC, true);
   assert.equal(readExecReport(out).exitCode, 0x1234abcd);
+});
+
+// ---- the 32-bit programs (x86 launcher tests) --------------------------------------------
+
+function ready32(t: TestContext): boolean {
+  const rt = windowsRuntime32();
+  if (!rt.ok) t.skip(rt.reason);
+  return rt.ok;
+}
+
+function machineOf(file: string): string {
+  const pe = parsePe(new Uint8Array(fs.readFileSync(file)), file);
+  return `${pe.machine}${pe.is64 ? ' (PE32+)' : ' (PE32)'}`;
+}
+
+test('the 32-bit probe and rawchild are x86 images; the harness is x64', (t) => {
+  if (!ready32(t)) return;
+  assert.equal(machineOf(winProgs32().probe), 'x86 (PE32)');
+  assert.equal(machineOf(winProgs32().rawchild), 'x86 (PE32)');
+  assert.equal(machineOf(winProgs().harness), 'x64 (PE32+)');
+});
+
+test(`the rawchilds run without a C runtime and exit ${RAWCHILD_EXIT}`, async (t) => {
+  if (!ready(t) || !ready32(t)) return;
+  for (const raw of [winProgs().rawchild, winProgs32().rawchild]) {
+    const r = await harnessExec(toWindowsPath(raw), `"${toWindowsPath(raw)}"`);
+    assert.equal(r.exitCode, RAWCHILD_EXIT, raw);
+  }
+});
+
+test('fdblock: a 4-byte block reaches the 32-bit probe, and EOF arrives when it closes fd 3', async (t) => {
+  if (!ready32(t)) return;
+  const probe = winProgs32().probe;
+  const [report, winReport] = tempFile('probe32-fd.json');
+  const empty = { flags: 0, handle: -1n };
+  const block = encodeFdBlock([empty, empty, empty, { flags: FdFlag.open | FdFlag.pipe, handle: PIPE_SENTINEL_32 }], 4);
+  const r = await harnessFdBlock(block, toWindowsPath(probe), `"${toWindowsPath(probe)}"`, {
+    env: { PROBE_REPORT: winReport, PROBE_FD3_WRITE: 'hello', PROBE_SLEEP_MS: '3000' },
+  });
+  assert.equal(r.sentinelsPatched32, 1);
+  assert.equal(r.data, 'hello');
+  assert.equal(r.exitCode, 0);
+  assert.equal(r.aliveAtEof, true, `EOF at ${r.eofMs} ms, exit at ${r.exitMs} ms`);
+  const p = readProbeReport(report);
+  assert.equal(p.fd3, true, 'the 32-bit msvcrt read fd 3 from the 4-byte block');
+  assert.equal(p.fd3Handle, r.pipeHandle, 'the same handle value in the 32-bit child');
 });

@@ -16,17 +16,21 @@ static int64_t handle_value(const uint8_t *p, size_t pointer_size)
     return pointer_size == 4 ? (int64_t)(int32_t)(uint32_t)raw : (int64_t)raw;
 }
 
-size_t fdblock_for_each_owned_handle(const uint8_t *block, size_t size, size_t pointer_size,
-                                     void (*close_fn)(void *ctx, uint64_t handle), void *ctx)
+int fdblock_is_well_formed(const uint8_t *block, size_t size, size_t pointer_size)
 {
     if (block == NULL || size < 4 || (pointer_size != 4 && pointer_size != 8))
         return 0;
     int32_t count = (int32_t)(uint32_t)read_le(block, 4);
-    if (count < 0)
-        return 0;
     /* (size - 4) / (1 + pointer_size) entries fit; compare in that direction, no overflow. */
-    if ((uint64_t)count > (size - 4) / (1 + pointer_size))
+    return count >= 0 && (uint64_t)count <= (size - 4) / (1 + pointer_size);
+}
+
+size_t fdblock_for_each_owned_handle(const uint8_t *block, size_t size, size_t pointer_size,
+                                     void (*close_fn)(void *ctx, uint64_t handle), void *ctx)
+{
+    if (!fdblock_is_well_formed(block, size, pointer_size))
         return 0;
+    int32_t count = (int32_t)(uint32_t)read_le(block, 4);
 
     const uint8_t *flags = block + 4;
     const uint8_t *handles = flags + count;

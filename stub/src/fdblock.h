@@ -25,4 +25,11 @@
 size_t fdblock_for_each_owned_handle(const uint8_t *block, size_t size, size_t pointer_size,
                                      void (*close_fn)(void *ctx, uint64_t handle), void *ctx);
 
+/*
+ * Whether the block passes that size check: non-NULL, at least 4 bytes, 0 <= N and
+ * size >= 4 + N + N * pointer_size, computed without overflow. A C runtime that parses the
+ * block without it (Wine's msvcrt, which loading user32 loads) crashes on one that fails it.
+ */
+int fdblock_is_well_formed(const uint8_t *block, size_t size, size_t pointer_size);
+
 #endif

@@ -4,15 +4,39 @@
  * Errors go to stderr when the caller gave us one, else to a message box: a GUI launcher
  * started from Explorer has nowhere else to say why nothing happened. Only errors get a box,
  * never warnings (uv #10706).
+ *
+ * user32 is loaded at run time, and only when the CRT fd block (STARTUPINFO.lpReserved2) is
+ * absent or well-formed. Loading user32 loads a C runtime DLL (under Wine 8: msvcrt.dll, among
+ * user32's dependencies), whose start-up code parses that block without a size check and
+ * crashes on a hostile one (N = 0x7fffffff; on 64-bit also N < 0). Imported statically, user32
+ * crashed the launcher before its first instruction; loaded after the spawn, it would take the
+ * child down with the job. With a hostile block the GUI launcher does without the box and the
+ * cursor fix.
  */
 #include "diag.h"
+#include "fdblock.h"
+
+static FARPROC user32_proc(const char *name)
+{
+    STARTUPINFOW si = {0};
+    si.cb = sizeof si;
+    GetStartupInfoW(&si);
+    if (si.lpReserved2 != NULL && si.cbReserved2 != 0 &&
+        !fdblock_is_well_formed(si.lpReserved2, si.cbReserved2, sizeof(HANDLE)))
+        return NULL;
+    HMODULE user32 = LoadLibraryW(u"user32.dll");
+    return user32 ? GetProcAddress(user32, name) : NULL;
+}
 
 void ui_show_error(bchar *line, size_t len)
 {
     if (write_stderr(line, len))
         return;
+    MessageBoxW_fn box = (MessageBoxW_fn)user32_proc("MessageBoxW");
+    if (!box)
+        return; /* the exit code still tells */
     line[len - 2] = 0; /* a message box needs no "\r\n" */
-    MessageBoxW(NULL, line, u"Bounce launcher", MB_ICONERROR);
+    box(NULL, line, u"Bounce launcher", MB_ICONERROR);
 }
 
 /*
@@ -22,7 +46,11 @@ void ui_show_error(bchar *line, size_t len)
  */
 void ui_after_spawn(void)
 {
+    PostMessageW_fn post = (PostMessageW_fn)user32_proc("PostMessageW");
+    GetMessageW_fn get = (GetMessageW_fn)user32_proc("GetMessageW");
+    if (!post || !get)
+        return;
     uint64_t msg[8]; /* MSG is at most 48 bytes */
-    PostMessageW(NULL, 0, 0, 0);
-    GetMessageW(msg, NULL, 0, 0);
+    post(NULL, 0, 0, 0);
+    get(msg, NULL, 0, 0);
 }

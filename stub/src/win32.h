@@ -1,7 +1,7 @@
 /*
  * win32.h - the few Win32 declarations the stub uses, written out so the build needs no
  * Windows SDK or mingw headers: Debian's clang and lld plus import libraries made by
- * llvm-dlltool from kernel32.def and user32.def are the whole toolchain.
+ * llvm-dlltool from kernel32.def are the whole toolchain.
  */
 #ifndef BOUNCE_WIN32_H
 #define BOUNCE_WIN32_H
@@ -111,10 +111,13 @@ IMPORT BOOL WINAPI WriteConsoleW(HANDLE h, const void *buf, DWORD n, DWORD *writ
 IMPORT BOOL WINAPI WriteFile(HANDLE h, const void *buf, DWORD n, DWORD *written, void *ov);
 IMPORT int WINAPI WideCharToMultiByte(UINT cp, DWORD flags, const WCHAR *w, int wn, char *s,
                                       int sn, const char *def, BOOL *used);
+typedef void (*FARPROC)(void);
+IMPORT HMODULE WINAPI LoadLibraryW(const WCHAR *name);
+IMPORT FARPROC WINAPI GetProcAddress(HMODULE module, const char *name);
 
-/* user32, GUI variant only (ui_gui.c). */
-IMPORT BOOL WINAPI PostMessageW(HWND hwnd, UINT msg, WPARAM w, LPARAM l);
-IMPORT BOOL WINAPI GetMessageW(void *msg, HWND hwnd, UINT min, UINT max);
-IMPORT int WINAPI MessageBoxW(HWND hwnd, const WCHAR *text, const WCHAR *caption, UINT type);
+/* user32, GUI variant only (ui_gui.c), loaded at run time. */
+typedef BOOL(WINAPI *PostMessageW_fn)(HWND hwnd, UINT msg, WPARAM w, LPARAM l);
+typedef BOOL(WINAPI *GetMessageW_fn)(void *msg, HWND hwnd, UINT min, UINT max);
+typedef int(WINAPI *MessageBoxW_fn)(HWND hwnd, const WCHAR *text, const WCHAR *caption, UINT type);
 
 #endif

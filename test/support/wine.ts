@@ -4,8 +4,12 @@
  *
  * - windowsRuntime(): can Windows programs run here? (wine + a ready prefix, and the
  *   test programs built). Tests call `t.skip(reason)` with its reason.
- * - winProgs(): builds test/winprogs/{probe,harness}.c with mingw-w64 into
+ * - winProgs(): builds test/winprogs/{probe,harness,rawchild}.c with mingw-w64 into
  *   build/winprogs/ (rebuilt when the source hash changes).
+ * - windowsRuntime32() / winProgs32(): the same for 32-bit programs (the x86 launchers'
+ *   children): probe and rawchild built with i686-w64-mingw32-gcc into build/winprogs/x86/,
+ *   and a check that really runs them (wine32 installed, a prefix with 32-bit system DLLs).
+ *   The 64-bit harness starts 32-bit programs; it needs no 32-bit build.
  * - runWindows(): runs one Windows program, bounded by a timeout that kills its whole
  *   process group.
  * - harnessExec / harnessFdBlock / harnessKill: start a program through harness.exe,
@@ -28,6 +32,11 @@ import { fileURLToPath } from 'node:url';
 /** "PIPEPIPE" read as a little-endian u64. harness.c's PIPE_SENTINEL must equal it:
  * harness fdblock replaces every 8-byte LE occurrence in a block with its pipe's write handle. */
 export const PIPE_SENTINEL = 0x4550495045504950n;
+/** "PIP4" read as a little-endian u32: the 4-byte analogue of PIPE_SENTINEL for the handle slots
+ * of a 32-bit block (pointerSize 4). harness.c's PIPE_SENTINEL_32 must equal it: harness fdblock
+ * replaces every 4-byte LE occurrence with the pipe's write handle truncated to 32 bits (handle
+ * values fit in 32 bits, and a 32-bit process under WoW64 sees the same value). */
+export const PIPE_SENTINEL_32 = 0x34504950n;
 
 const IS_WINDOWS = process.platform === 'win32';
 const REPO_ROOT = findRepoRoot();
@@ -47,8 +56,17 @@ const WINESERVER_PERSIST_S = 30;
 const CLOSE_GRACE_MS = 1000;
 const GCC_FLAGS = ['-municode', '-O2', '-s', '-static', '-static-libgcc', '-Wall', '-Wextra'];
 const PROGRAMS = ['probe', 'harness'] as const;
-/** rawchild.c has no C runtime at all (see its header). */
-const RAW_FLAGS = ['-nostdlib', '-nostartfiles', '-e', 'rawchild_entry', '-O2', '-s', '-Wall', '-Wextra'];
+/** Architectures the test programs are built for. */
+export type ProgArch = 'x64' | 'x86';
+/** The entry symbol of rawchild: i686 C symbols carry a leading underscore. */
+const RAW_ENTRY: Record<ProgArch, string> = { x64: 'rawchild_entry', x86: '_rawchild_entry' };
+/** rawchild.c has no C runtime at all (see its header). --fatal-warnings: a misspelt entry
+ * symbol is only a linker warning ("defaulting to 00401000"), which must fail the build. */
+const rawFlags = (arch: ProgArch): string[] => [
+  '-nostdlib', '-nostartfiles', '-e', RAW_ENTRY[arch], '-Wl,--fatal-warnings', '-O2', '-s', '-Wall', '-Wextra',
+];
+/** rawchild's exit code (rawchild.c). */
+export const RAWCHILD_EXIT = 7;
 
 export type Runtime = { ok: true } | { ok: false; reason: string };
 /** Environment additions: a value of undefined removes the variable. */
@@ -115,9 +133,42 @@ export function winEnv(extra: EnvAdditions = {}, opts: WinEnvOptions = {}): Node
   return env;
 }
 
-/** The argv that runs a Windows program here: ['wine', exe, ...args] or [exe, ...args]. */
+/** Debian's /usr/bin/wine script runs /usr/lib/wine/wine (the 32-bit loader, from wine32:i386)
+ * when it is installed, else /usr/lib/wine/wine64. */
+const DEBIAN_WINE64 = '/usr/lib/wine/wine64';
+const DEBIAN_WINE32 = '/usr/lib/wine/wine';
+
+/** Whether `file` (a host path) is a PE32+ (64-bit) image; false when unreadable or not a PE. */
+function isPe32Plus(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const head = Buffer.alloc(4096);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    if (n < 0x40 || head.readUInt16LE(0) !== 0x5a4d) return false;
+    const pe = head.readUInt32LE(0x3c);
+    if (pe + 26 > n || head.readUInt32LE(pe) !== 0x4550) return false;
+    return head.readUInt16LE(pe + 24) === 0x20b;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/**
+ * The argv that runs a Windows program here: [loader, exe, ...args] or [exe, ...args].
+ * The loader is `wine`, except for a 64-bit program when Debian's wine32 is installed: then
+ * `wine` is the 32-bit loader, which hands 64-bit programs over to wine64, and in Wine 8 that
+ * hand-over breaks when the program's Windows path is 260 characters (MAX_PATH) or more: exit 1,
+ * sometimes "stack overflow ... addr 0x640064" (UTF-16 "dd" of the path), sometimes a hang.
+ * /usr/lib/wine/wine64 runs them directly, as
+ * `wine` did before wine32 was installed; their 32-bit children still get the 32-bit loader.
+ */
 export function wineCommand(exe: string, args: string[]): string[] {
-  return IS_WINDOWS ? [exe, ...args] : ['wine', exe, ...args];
+  if (IS_WINDOWS) return [exe, ...args];
+  const loader = fs.existsSync(DEBIAN_WINE32) && fs.existsSync(DEBIAN_WINE64) && isPe32Plus(exe) ? DEBIAN_WINE64 : 'wine';
+  return [loader, exe, ...args];
 }
 
 // ---------------------------------------------------------------------------------------
@@ -231,22 +282,24 @@ function initPrefix(ready: string): void {
   fs.writeFileSync(ready, JSON.stringify({ version, initMs: Date.now() - t0, at: new Date().toISOString() }) + '\n');
 }
 
-function compiler(): string {
-  const candidates = IS_WINDOWS ? ['x86_64-w64-mingw32-gcc', 'gcc'] : ['x86_64-w64-mingw32-gcc'];
+function compiler(arch: ProgArch = 'x64'): string {
+  const candidates =
+    arch === 'x86' ? ['i686-w64-mingw32-gcc'] : IS_WINDOWS ? ['x86_64-w64-mingw32-gcc', 'gcc'] : ['x86_64-w64-mingw32-gcc'];
   for (const c of candidates) {
     const r = spawnSync(c, ['--version'], { timeout: 30_000 });
     if (!r.error && r.status === 0) return c;
   }
-  throw new Error(`no mingw-w64 compiler found (${candidates.join(', ')}); on Debian: apt-get install gcc-mingw-w64-x86-64`);
+  const pkg = arch === 'x86' ? 'gcc-mingw-w64-i686' : 'gcc-mingw-w64-x86-64';
+  throw new Error(`no ${arch} mingw-w64 compiler found (${candidates.join(', ')}); on Debian: apt-get install ${pkg}`);
 }
 
-function flagsOf(name: string): string[] {
-  return name === 'rawchild' ? RAW_FLAGS : GCC_FLAGS;
+function flagsOf(name: string, arch: ProgArch): string[] {
+  return name === 'rawchild' ? rawFlags(arch) : GCC_FLAGS;
 }
 
-function sourceHash(cc: string, name: string): string {
+function sourceHash(cc: string, name: string, arch: ProgArch): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ cc, flags: flagsOf(name) }));
+  h.update(JSON.stringify({ cc, flags: flagsOf(name, arch) }));
   for (const file of [`${name}.c`, 'common.h']) {
     h.update(`\0${file}\0`);
     h.update(fs.readFileSync(path.join(WINPROGS_SRC, file)));
@@ -254,15 +307,21 @@ function sourceHash(cc: string, name: string): string {
   return h.digest('hex');
 }
 
-function buildProgram(cc: string, name: string): string {
-  const out = path.join(WINPROGS_OUT, `${name}.exe`);
+/** Where the programs of one architecture go: build/winprogs/ (x64), build/winprogs/x86/. */
+function progsDir(arch: ProgArch): string {
+  return arch === 'x64' ? WINPROGS_OUT : path.join(WINPROGS_OUT, arch);
+}
+
+function buildProgram(cc: string, name: string, arch: ProgArch = 'x64'): string {
+  const dir = progsDir(arch);
+  const out = path.join(dir, `${name}.exe`);
   const stamp = `${out}.sha256`;
-  const hash = sourceHash(cc, name);
+  const hash = sourceHash(cc, name, arch);
   if (fs.existsSync(out) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8').trim() === hash) return out;
-  fs.mkdirSync(WINPROGS_OUT, { recursive: true });
+  fs.mkdirSync(dir, { recursive: true });
   const tmp = `${out}.tmp-${process.pid}-${randomBytes(4).toString('hex')}.exe`;
   const libs = name === 'rawchild' ? ['-lkernel32'] : [];
-  const r = spawnSync(cc, [...flagsOf(name), '-o', tmp, path.join(WINPROGS_SRC, `${name}.c`), ...libs], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(cc, [...flagsOf(name, arch), '-o', tmp, path.join(WINPROGS_SRC, `${name}.c`), ...libs], { encoding: 'utf8', timeout: 120_000 });
   if (r.error || r.status !== 0) {
     fs.rmSync(tmp, { force: true });
     throw new Error(`${cc} ${name}.c failed: ${r.error?.message ?? r.stderr.trim()}`);
@@ -282,6 +341,95 @@ export function winProgs(): { probe: string; harness: string; rawchild: string }
     progsCache = { probe, harness, rawchild };
   }
   return progsCache;
+}
+
+let progs32Cache: { probe: string; rawchild: string } | undefined;
+
+/** Linux (host) paths of the 32-bit probe.exe and rawchild.exe (build/winprogs/x86/), built with
+ * i686-w64-mingw32-gcc when needed. No 32-bit harness: the 64-bit one starts 32-bit programs. */
+export function winProgs32(): { probe: string; rawchild: string } {
+  if (!progs32Cache) {
+    const cc = compiler('x86');
+    progs32Cache = { probe: buildProgram(cc, 'probe', 'x86'), rawchild: buildProgram(cc, 'rawchild', 'x86') };
+  }
+  return progs32Cache;
+}
+
+/** The test programs of one architecture: the 32-bit ones have no harness. */
+export function winProgsFor(arch: ProgArch): { probe: string; rawchild: string } {
+  return arch === 'x86' ? winProgs32() : winProgs();
+}
+
+let runtime32Cache: Runtime | undefined;
+
+/**
+ * Whether 32-bit Windows programs can run here: windowsRuntime() holds, the 32-bit programs
+ * build, and the 32-bit probe and rawchild really run once (exit codes and the probe's report
+ * checked). The reason names the fix: install wine32, or delete a prefix made without it.
+ */
+export function windowsRuntime32(): Runtime {
+  runtime32Cache ??= checkRuntime32();
+  return runtime32Cache;
+}
+
+const WINE32_INSTALL = 'as root: dpkg --add-architecture i386 && apt-get update && apt-get install wine32:i386 (or run scripts/setup-debian.sh)';
+
+function checkRuntime32(): Runtime {
+  const base = windowsRuntime();
+  if (!base.ok) return base;
+  if (!IS_WINDOWS && fs.existsSync(DEBIAN_WINE64) && !fs.existsSync(DEBIAN_WINE32)) {
+    const stalePrefix = fs.existsSync(WINE_PREFIX) && !fs.existsSync(path.join(WINE_PREFIX, 'drive_c', 'windows', 'syswow64', 'kernel32.dll'));
+    return {
+      ok: false,
+      reason:
+        `32-bit Windows programs cannot run: Debian's wine32 is not installed (no ${DEBIAN_WINE32}); ${WINE32_INSTALL}` +
+        (stalePrefix ? `; then delete the Wine prefix ${WINE_PREFIX} (it has no 32-bit system DLLs) and the tests recreate it` : ''),
+    };
+  }
+  let progs: { probe: string; rawchild: string };
+  try {
+    progs = winProgs32();
+  } catch (e) {
+    return { ok: false, reason: `32-bit Windows test programs could not be built: ${errorText(e)}` };
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bounce-rt32-'));
+  try {
+    const report = path.join(dir, 'report.json');
+    const [cmd, ...args] = wineCommand(progs.probe, []) as [string, ...string[]];
+    const p = spawnSync(cmd, args, {
+      encoding: 'utf8',
+      timeout: 60_000,
+      killSignal: 'SIGKILL',
+      env: winEnv({ PROBE_REPORT: toWindowsPath(report), PROBE_EXIT: '42' }),
+    });
+    if (p.error || p.status !== 42 || !fs.existsSync(report)) return { ok: false, reason: why32BitFailed('probe', p) };
+    const [rcmd, ...rargs] = wineCommand(progs.rawchild, []) as [string, ...string[]];
+    const r = spawnSync(rcmd, rargs, { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL', env: winEnv() });
+    if (r.error || r.status !== RAWCHILD_EXIT) return { ok: false, reason: why32BitFailed('rawchild', r, RAWCHILD_EXIT) };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return { ok: true };
+}
+
+function why32BitFailed(
+  name: string,
+  r: { error?: Error | undefined; status: number | null; signal: NodeJS.Signals | null; stderr: string },
+  expected = 42,
+): string {
+  const what = r.error
+    ? r.error.message
+    : r.status === null
+      ? `killed by ${r.signal ?? 'a signal'}`
+      : `exit ${r.status}, expected ${expected}`;
+  const stderr = r.stderr.trim().split('\n').slice(0, 3).join(' | ');
+  const head = `the 32-bit ${name}.exe did not run (${what}${stderr ? `; stderr: ${stderr}` : ''})`;
+  const noWow64 = !IS_WINDOWS && !fs.existsSync(path.join(WINE_PREFIX, 'drive_c', 'windows', 'syswow64', 'kernel32.dll'));
+  if (!IS_WINDOWS && (/could not load kernel32\.dll/i.test(r.stderr) || noWow64)) {
+    return `${head}: the Wine prefix ${WINE_PREFIX} has no 32-bit system DLLs (syswow64), it was created before wine32 was installed; delete it (rm -rf ${WINE_PREFIX}) and the tests recreate it with 32-bit support`;
+  }
+  if (!IS_WINDOWS && /wine32 is missing/i.test(r.stderr)) return `${head}: wine32 is not installed; ${WINE32_INSTALL}`;
+  return IS_WINDOWS ? `${head}: this Windows cannot run 32-bit (WoW64) programs` : head;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -543,7 +691,10 @@ export interface FdBlockReport {
   exitMs: number | null;
   /** EOF or exit took longer than 30 s; the process was killed. */
   timedOut: boolean;
+  /** Sentinels replaced: 8-byte PIPE_SENTINEL plus 4-byte PIPE_SENTINEL_32. */
   sentinelsPatched: number;
+  /** Of those, 4-byte PIPE_SENTINEL_32 ones. */
+  sentinelsPatched32: number;
   blockLength: number;
   /** The value of the pipe's write handle that replaced the sentinels. */
   pipeHandle: number;
@@ -551,8 +702,8 @@ export interface FdBlockReport {
 
 /**
  * Starts the program with `block` as STARTUPINFO.cbReserved2/lpReserved2 (empty: no block),
- * each 8-byte LE PIPE_SENTINEL in it replaced by an inheritable pipe write handle, and
- * reads that pipe to EOF.
+ * each 8-byte LE PIPE_SENTINEL and each 4-byte LE PIPE_SENTINEL_32 in it replaced by an
+ * inheritable pipe write handle (truncated to 32 bits for the latter), and reads that pipe to EOF.
  */
 export async function harnessFdBlock(block: Uint8Array, app: string | null, commandLine: string | null, opts: HarnessOptions = {}): Promise<FdBlockReport> {
   if (block.length > 0xffff) throw new RangeError('fd block longer than 65535 bytes (cbReserved2 is 16-bit)');
@@ -569,6 +720,7 @@ export async function harnessFdBlock(block: Uint8Array, app: string | null, comm
     exitMs: numOrNull(o, 'exitMs'),
     timedOut: bool(o, 'timedOut'),
     sentinelsPatched: num(o, 'sentinelsPatched'),
+    sentinelsPatched32: num(o, 'sentinelsPatched32'),
     blockLength: num(o, 'blockLength'),
     pipeHandle: num(o, 'pipeHandle'),
   };

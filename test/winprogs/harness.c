@@ -15,10 +15,16 @@
  *       -> {"exitCode": u32, "ms": n, "pid": n}
  *   harness fdblock OUT BLOCKHEX APPHEX CMDHEX
  *       Creates a pipe (write end inheritable, read end not), replaces every
- *       unaligned 8-byte little-endian occurrence of PIPE_SENTINEL in the block
- *       with the write handle's value, passes the block as cbReserved2 /
- *       lpReserved2, closes its own write end and reads to EOF.
- *       -> {"exitCode","dataHex","eofMs","aliveAtEof","exitMs","timedOut",...}
+ *       unaligned 8-byte little-endian occurrence of PIPE_SENTINEL ("PIPEPIPE")
+ *       in the block with the write handle's value, then every unaligned 4-byte
+ *       little-endian occurrence of PIPE_SENTINEL_32 ("PIP4") with the same value
+ *       truncated to 32 bits (the handle slots of a 32-bit CRT's block: handle
+ *       values fit in 32 bits by design, and a 32-bit child under WoW64 sees the
+ *       same value), passes the block as cbReserved2 / lpReserved2, closes its
+ *       own write end and reads to EOF. A 64-bit harness can so hand a pipe to a
+ *       32-bit launcher.
+ *       -> {"exitCode","dataHex","eofMs","aliveAtEof","exitMs","timedOut",
+ *           "sentinelsPatched" (8-byte + 4-byte), "sentinelsPatched32" (4-byte),...}
  *   harness kill    OUT PIDFILE APPHEX CMDHEX
  *       Waits until PIDFILE holds two pids (child, grandchild), terminates the
  *       started process with code 1, waits up to 1000 ms for each pid.
@@ -33,6 +39,8 @@
 
 /* "PIPEPIPE" read as a little-endian u64; keep equal to PIPE_SENTINEL in test/support/wine.ts */
 #define PIPE_SENTINEL 0x4550495045504950ull
+/* "PIP4" read as a little-endian u32; keep equal to PIPE_SENTINEL_32 in test/support/wine.ts */
+#define PIPE_SENTINEL_32 0x34504950ull
 #define FDBLOCK_TIMEOUT_MS 30000
 #define PIDFILE_TIMEOUT_MS 30000
 #define KILL_WAIT_MS 1000
@@ -149,17 +157,19 @@ typedef struct {
     DWORD eof_error;
 } PipeReader;
 
-/* Replaces each unaligned 8-byte LE occurrence of PIPE_SENTINEL; returns the count. */
-static int patch_sentinel(unsigned char *block, size_t n, unsigned long long value)
+/* Replaces each unaligned `width`-byte (8 or 4) LE occurrence of `sentinel` with the low
+ * `width` bytes of value; returns the count. */
+static int patch_sentinel(unsigned char *block, size_t n, int width,
+                          unsigned long long sentinel, unsigned long long value)
 {
     int count = 0;
-    for (size_t i = 0; i + 8 <= n; i++) {
+    for (size_t i = 0; i + (size_t)width <= n; i++) {
         unsigned long long v = 0;
-        for (int k = 7; k >= 0; k--) v = (v << 8) | block[i + k];
-        if (v != PIPE_SENTINEL) continue;
-        for (int k = 0; k < 8; k++) block[i + k] = (unsigned char)(value >> (8 * k));
+        for (int k = width - 1; k >= 0; k--) v = (v << 8) | block[i + k];
+        if (v != sentinel) continue;
+        for (int k = 0; k < width; k++) block[i + k] = (unsigned char)(value >> (8 * k));
         count++;
-        i += 7;
+        i += (size_t)width - 1;
     }
     return count;
 }
@@ -185,7 +195,8 @@ static BOOL make_pipe(HANDLE *read_end, HANDLE *write_end)
 }
 
 static void report_fdblock(Buf *b, const PipeReader *r, DWORD code, long long exit_ms,
-                           BOOL timed_out, int patched, size_t block_len, HANDLE write_end)
+                           BOOL timed_out, int patched, int patched32, size_t block_len,
+                           HANDLE write_end)
 {
     buf_str(b, "{\"exitCode\": ");
     buf_u64(b, code);
@@ -203,6 +214,8 @@ static void report_fdblock(Buf *b, const PipeReader *r, DWORD code, long long ex
     buf_bool(b, timed_out);
     buf_str(b, ", \"sentinelsPatched\": ");
     buf_i64(b, patched);
+    buf_str(b, ", \"sentinelsPatched32\": ");
+    buf_i64(b, patched32);
     buf_str(b, ", \"blockLength\": ");
     buf_u64(b, block_len);
     buf_str(b, ", \"pipeHandle\": ");
@@ -231,7 +244,9 @@ static int cmd_fdblock(int argc, wchar_t **argv)
     r.eof_ms = -1;
     HANDLE write_end;
     if (!make_pipe(&r.read_end, &write_end)) return report_error(out, "CreatePipe", GetLastError());
-    int patched = block ? patch_sentinel(block, block_len, (unsigned long long)(uintptr_t)write_end) : 0;
+    unsigned long long handle_value = (unsigned long long)(uintptr_t)write_end;
+    int patched = block ? patch_sentinel(block, block_len, 8, PIPE_SENTINEL, handle_value) : 0;
+    int patched32 = block ? patch_sentinel(block, block_len, 4, PIPE_SENTINEL_32, handle_value) : 0;
 
     STARTUPINFOW si;
     PROCESS_INFORMATION pi;
@@ -257,8 +272,8 @@ static int cmd_fdblock(int argc, wchar_t **argv)
     long long exit_ms = now_ms() - r.t0;
 
     Buf b = {0};
-    report_fdblock(&b, &r, exit_code_of(pi.hProcess), exit_ms, timed_out, patched,
-                   block_len, write_end);
+    report_fdblock(&b, &r, exit_code_of(pi.hProcess), exit_ms, timed_out,
+                   patched + patched32, patched32, block_len, write_end);
     /* the reader thread may still be blocked if it timed out: leave its buffer alone */
     return finish(out, &b, 0);
 }
