@@ -113,6 +113,11 @@ static void fuzz_fdblock(const uint8_t *data, size_t size)
         reference_walk(&c);
         size_t r = fdblock_for_each_owned_handle(data, size, ps, check_close, &c);
         REQUIRE(r == c.calls && r == c.expected_n);
+        /* The check the GUI stub makes before loading user32, against the reference's. */
+        int32_t n = size < 4 ? -1 : (int32_t)((uint32_t)data[0] | (uint32_t)data[1] << 8 |
+                                              (uint32_t)data[2] << 16 | (uint32_t)data[3] << 24);
+        int sane = n >= 0 && 4 + (uint64_t)n * (1 + ps) <= size;
+        REQUIRE(fdblock_is_well_formed(data, size, ps) == sane);
     }
 }
 

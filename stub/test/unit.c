@@ -830,6 +830,27 @@ static void test_fdblock_hostile_counts(void)
     }
 }
 
+/* The check the GUI stub makes before it loads user32 (whose C runtime trusts the block). */
+static void test_fdblock_is_well_formed(void)
+{
+    for (size_t ps = 4; ps <= 8; ps += 4) {
+        uint8_t b[512] = {0};
+        size_t size = good_block(b, ps, 12);
+        CHECK(fdblock_is_well_formed(b, size, ps));
+        CHECK(!fdblock_is_well_formed(b, size - 1, ps)); /* one byte short */
+        CHECK(!fdblock_is_well_formed(NULL, size, ps));
+        CHECK(!fdblock_is_well_formed(b, 3, ps));
+        put_u32le(b, 0);
+        CHECK(fdblock_is_well_formed(b, 4, ps)); /* no fds: a Cygwin-style block passes */
+        static const int32_t bad[] = {13, 0x7FFFFFFF, 0x33333333, 0x1C71C71C, -1, -5, INT32_MIN};
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            put_u32le(b, (uint32_t)bad[i]);
+            CHECK(!fdblock_is_well_formed(b, size, ps));
+        }
+    }
+    CHECK(!fdblock_is_well_formed((const uint8_t *)"\0\0\0\0", 4, 6)); /* no such pointer size */
+}
+
 static void test_fdblock_small_and_foreign(void)
 {
     uint8_t zero[8] = {0};
@@ -879,6 +900,7 @@ static const test_case tests[] = {
     T(test_fdblock_good),
     T(test_fdblock_handle_width),
     T(test_fdblock_hostile_counts),
+    T(test_fdblock_is_well_formed),
     T(test_fdblock_small_and_foreign),
 };
 
