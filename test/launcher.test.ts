@@ -250,6 +250,20 @@ for (const target of TARGETS) {
       assert.equal(r.grandchildGone, true, 'grandchild killed with the launcher');
     });
 
+    test("inside its caller's job (as CI runners start programs): runs, returns the code, still kills the tree", async () => {
+      // The launcher's own job nests in the caller's (Windows 8+, and Wine). Were nesting refused,
+      // the launcher would carry on without a job; Wine always allows it, so that path is not run.
+      const l = launcher(path.join(dir, 'in-job.exe'), p);
+      const { report, env } = probeEnv(work, { PROBE_EXIT: '9', HARNESS_JOB: '1' });
+      const r = await harnessExec(toWindowsPath(l), `"${toWindowsPath(l)}" a`, { env });
+      assert.equal(r.exitCode, 9);
+      assert.equal(readProbeReport(report).commandLine, `${q(p)} ${q(l)} a`);
+      const pidFile = path.join(dir, 'pids-in-job.txt');
+      const k = await harnessKill(toWindowsPath(pidFile), toWindowsPath(l), `"${toWindowsPath(l)}"`, { env: { ...killEnv(pidFile), HARNESS_JOB: '1' } });
+      assert.equal(k.childGone, true, 'child killed with the launcher');
+      assert.equal(k.grandchildGone, true, 'grandchild killed with the launcher');
+    });
+
     test('with the allow-breakaway flag the grandchild leaves the job and survives (the child does not)', async () => {
       const l = launcher(path.join(dir, 'breakaway.exe'), p, { allowBreakaway: true });
       const pidFile = path.join(dir, 'pids-breakaway.txt');

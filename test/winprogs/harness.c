@@ -30,7 +30,8 @@
  *       started process with code 1, waits up to 1000 ms for each pid.
  *       -> {"childGone","grandchildGone","childMs","grandchildMs",...}
  *
- * In every mode the child is started with bInheritHandles TRUE, the harness
+ * In every mode the child is started with bInheritHandles TRUE (inside a job of the
+ * harness's when HARNESS_JOB=1 is set), the harness
  * survives Ctrl-C / Ctrl-Break (handler returning TRUE), and a failure is
  * reported as {"error": "...", "lastError": n}. Exit status: 0 report written,
  * 2 usage, 3 report written but the operation failed, 4 report not writable.
@@ -82,11 +83,27 @@ static int report_error(const wchar_t *out, const char *what, DWORD err)
     return finish(out, &b, 3);
 }
 
+/* With HARNESS_JOB=1 in the environment, the started program runs inside a job of the
+ * harness's (created suspended, assigned, resumed), as under a CI runner or a service manager
+ * that puts what it starts in a job. The job handle is left open (the harness exits soon after). */
 static BOOL start(wchar_t *app, wchar_t *cmd, wchar_t *cwd, STARTUPINFOW *si,
                   PROCESS_INFORMATION *pi)
 {
+    wchar_t mode[4];
+    DWORD n = GetEnvironmentVariableW(L"HARNESS_JOB", mode, 4);
     si->cb = sizeof *si;
-    return CreateProcessW(app, cmd, NULL, NULL, TRUE, 0, NULL, cwd, si, pi);
+    if (n != 1 || mode[0] != L'1')
+        return CreateProcessW(app, cmd, NULL, NULL, TRUE, 0, NULL, cwd, si, pi);
+    HANDLE job = CreateJobObjectW(NULL, NULL);
+    if (job == NULL ||
+        !CreateProcessW(app, cmd, NULL, NULL, TRUE, CREATE_SUSPENDED, NULL, cwd, si, pi))
+        return FALSE;
+    if (!AssignProcessToJobObject(job, pi->hProcess)) {
+        TerminateProcess(pi->hProcess, 1);
+        return FALSE;
+    }
+    ResumeThread(pi->hThread);
+    return TRUE;
 }
 
 static DWORD exit_code_of(HANDLE proc)
