@@ -250,6 +250,14 @@ for (const target of TARGETS) {
       assert.equal(r.grandchildGone, true, 'grandchild killed with the launcher');
     });
 
+    test('negative control: a launcher without the job leaves child and grandchild running', async () => {
+      const l = launcher(path.join(dir, 'no-job.exe'), p, { stubDir: controlStubDir('BOUNCE_CONTROL_NO_JOB', `${arch}-console`) });
+      const pidFile = path.join(dir, 'pids-no-job.txt');
+      const r = await harnessKill(toWindowsPath(pidFile), toWindowsPath(l), `"${toWindowsPath(l)}"`, { env: killEnv(pidFile) });
+      assert.equal(r.childGone, false, 'the child outlived the control launcher');
+      assert.equal(r.grandchildGone, false);
+    });
+
     test("inside its caller's job (as CI runners start programs): runs, returns the code, still kills the tree", async () => {
       // The launcher's own job nests in the caller's (Windows 8+, and Wine). Were nesting refused,
       // the launcher would carry on without a job; Wine always allows it, so that path is not run.
@@ -274,11 +282,10 @@ for (const target of TARGETS) {
   });
 
   describe(`${arch}: Ctrl-C in a real console (tmux)`, { skip: target.skip ?? (tmuxAvailable().ok ? false : 'tmux is not installed') }, () => {
-    test('the child gets CTRL_C_EVENT, the launcher outlives it and returns its exit code', async () => {
-      const dir = path.join(root, 'ctrlc');
-      const l = launcher(path.join(dir, 'tool.exe'), probe(dir));
+    /** Runs launcher `l` under the harness in tmux, presses Ctrl-C once the probe is READY. */
+    const pressCtrlC = async (dir: string, l: string) => {
       const { report, env } = probeEnv(dir, { PROBE_WAIT_CTRLC: '1', PROBE_EXIT: '42' });
-      const execReport = path.join(dir, 'exec.json');
+      const execReport = path.join(dir, `exec-${path.basename(l)}.json`);
       const r = await tmuxRun(wineCommand(winProgs().harness, harnessExecArgs(toWindowsPath(execReport), toWindowsPath(l), `"${toWindowsPath(l)}"`)), {
         readyText: 'READY',
         sendKeys: 'C-c',
@@ -286,8 +293,23 @@ for (const target of TARGETS) {
         timeoutMs: 90_000,
       });
       assert.equal(r.readySeen, true, `the probe never printed READY:\n${r.screen}`);
-      assert.equal(readProbeReport(report).ctrlC, true, 'the child received CTRL_C_EVENT');
-      assert.equal(readExecReport(execReport).exitCode, 42, 'the launcher survived Ctrl-C and returned the child code');
+      return { childReport: report, launcherExit: readExecReport(execReport).exitCode };
+    };
+
+    test('the child gets CTRL_C_EVENT, the launcher outlives it and returns its exit code', async () => {
+      const dir = path.join(root, 'ctrlc');
+      const { childReport, launcherExit } = await pressCtrlC(dir, launcher(path.join(dir, 'tool.exe'), probe(dir)));
+      assert.equal(readProbeReport(childReport).ctrlC, true, 'the child received CTRL_C_EVENT');
+      assert.equal(launcherExit, 42, 'the launcher survived Ctrl-C and returned the child code');
+    });
+
+    test('negative control: without its handler the launcher dies of Ctrl-C and loses the code', async () => {
+      const dir = path.join(root, 'ctrlc-control');
+      const stubDir = controlStubDir('BOUNCE_CONTROL_NO_CTRL_HANDLER', `${arch}-console`);
+      const { launcherExit } = await pressCtrlC(dir, launcher(path.join(dir, 'tool.exe'), probe(dir), { stubDir }));
+      // Windows' default handler exits with STATUS_CONTROL_C_EXIT, Wine's with 0; either way the
+      // child's 42 is lost (and the job ends the child before it can write its report).
+      assert.notEqual(launcherExit, 42, `the control launcher returned ${launcherExit}, as if it had outlived Ctrl-C`);
     });
   });
 

@@ -190,7 +190,11 @@ static HANDLE start_in_job(launcher *l, PROCESS_INFORMATION *pi)
     if (l->payload.flags & FLAG_ALLOW_BREAKAWAY)
         info.BasicLimitInformation.LimitFlags |= JOB_OBJECT_LIMIT_SILENT_BREAKAWAY_OK;
 
+#ifndef BOUNCE_CONTROL_NO_JOB /* the tests' negative control: a launcher without a job */
     HANDLE job = CreateJobObjectW(NULL, NULL);
+#else
+    HANDLE job = NULL;
+#endif
     if (job != NULL &&
         !(SetInformationJobObject(job, JobObjectExtendedLimitInformation, &info, sizeof info) &&
           AssignProcessToJobObject(job, pi->hProcess))) {
@@ -278,7 +282,11 @@ static DWORD bounce(void)
     HANDLE std[3];
     read_std_handles(std);
     pass_std_handles(&si, std);
+#ifndef BOUNCE_CONTROL_NO_CTRL_HANDLER /* the tests' negative control: Ctrl-C ends the launcher */
     SetConsoleCtrlHandler(on_console_event, 1);
+#else
+    (void)on_console_event;
+#endif
 
     PROCESS_INFORMATION pi;
     if (!CreateProcessW(program, command_line, NULL, NULL, 1, CREATE_SUSPENDED, NULL, NULL, &si,
