@@ -3,7 +3,7 @@
 // specs with invalidInput, writes atomically, and the script kind's launcher file is itself a zip
 // that Info-ZIP's `unzip -t` accepts and a zipapp that real CPython (`python3 launcher.exe a b`)
 // runs, for every architecture; with its end record broken, CPython refuses it (negative control).
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -17,6 +17,7 @@ import { tempDir } from './support/launchers.js';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const work = tempDir('bounce-build-');
+after(() => fs.rmSync(work, { recursive: true, force: true }));
 
 const MAIN_PY = 'import sys\nprint(repr(sys.argv[1:]))\nsys.exit(int(sys.argv[1]) if len(sys.argv) > 1 else 0)\n';
 const scriptSpec = (arch: Arch = 'x64', gui = false): LauncherSpec => ({

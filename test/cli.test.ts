@@ -3,7 +3,7 @@
 // reads back (and that are byte for byte what the library builds); `inspect` reports other files
 // as unknown; every user error is exactly one `bounce: error:` line on stderr with the documented
 // exit code and no stack trace, and leaves an existing output file byte-identical.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -14,6 +14,7 @@ import { REPO, tempDir } from './support/launchers.js';
 
 const CLI = path.join(REPO, 'build', 'src', 'cli.js');
 const work = tempDir('bounce-cli-');
+after(() => fs.rmSync(work, { recursive: true, force: true }));
 const PY = 'C:\\Python\\python.exe';
 
 interface Run {

@@ -284,7 +284,8 @@ for (const target of TARGETS) {
   describe(`${arch}: Ctrl-C in a real console (tmux)`, { skip: target.skip ?? (tmuxAvailable().ok ? false : 'tmux is not installed') }, () => {
     /** Runs launcher `l` under the harness in tmux, presses Ctrl-C once the probe is READY. */
     const pressCtrlC = async (dir: string, l: string) => {
-      const { report, env } = probeEnv(dir, { PROBE_WAIT_CTRLC: '1', PROBE_EXIT: '42' });
+      // The child lives on 1.5 s after Ctrl-C: a launcher that Ctrl-C ends is gone by then.
+      const { report, env } = probeEnv(dir, { PROBE_WAIT_CTRLC: '1', PROBE_SLEEP_MS: '1500', PROBE_EXIT: '42' });
       const execReport = path.join(dir, `exec-${path.basename(l)}.json`);
       const r = await tmuxRun(wineCommand(winProgs().harness, harnessExecArgs(toWindowsPath(execReport), toWindowsPath(l), `"${toWindowsPath(l)}"`)), {
         readyText: 'READY',

@@ -3,7 +3,7 @@
 // interpreter as given or relative to the scripts folder, writes nothing at all when any line is
 // bad, and fails cleanly on missing folders. Then installed launchers run under Wine (natively on
 // Windows) with the probe as "python": it is started as `"<python>" "<launcher>" args`.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,6 +16,7 @@ import { harnessExec, readProbeReport, toWindowsPath } from './support/wine.js';
 import { probeAt, probeEnv, tempDir, windowsSkip } from './support/launchers.js';
 
 const work = tempDir('bounce-install-');
+after(() => fs.rmSync(work, { recursive: true, force: true }));
 
 const ENTRY_POINTS = `[console_scripts]
 tool = pkg.cli:main

@@ -4,7 +4,7 @@
 // and its digest, a tampered copy fails verification (negative control), readLauncher reports
 // signed:true and the same spec, `python3 signed.exe` still runs the zipapp, and under Wine the
 // signed launcher still starts its interpreter with the exact command line.
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -41,6 +41,7 @@ const toolsSkip = missingTools();
 
 describe('an Authenticode-signed launcher', { skip: toolsSkip ?? false }, () => {
   const work = tempDir('bounce-sign-');
+  after(() => fs.rmSync(work, { recursive: true, force: true }));
   // The interpreter is the probe under Wine; python3 ignores it and runs the zip.
   const interpreter = path.join(work, 'py dir', 'python.exe');
   const unsigned = path.join(work, 'tool.exe');
