@@ -3,15 +3,13 @@
  * The `bounce` command. Each subcommand is a thin layer over the library; user errors become
  * one line on stderr and the exit code of their kind (errors.ts), never a stack trace.
  */
-import { readFile, stat, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { writeLauncher, type LauncherSpec } from './build.js';
 import { joinArgs } from './cmdline.js';
 import { BounceError, ErrorCodes } from './errors.js';
 import { pythonLauncherSpec } from './python/launcher.js';
 import { installEntryPoints } from './python/install.js';
-import { readLauncher, type LauncherInfo } from './read.js';
+import { expandPaths, inspectPath, type InspectReport } from './inspect.js';
 import { ARCHES, isArch, type Arch } from './stubs.js';
 
 const VERSION = '0.1.0';
@@ -29,8 +27,9 @@ Usage:
   bounce entry-points DIST_INFO_DIR --python PATH --scripts DIR [--relative]
                       [--pythonw PATH] [--arch ARCH]
       One launcher per console_scripts / gui_scripts entry of DIST_INFO_DIR.
-  bounce inspect FILE... [--json]
-      What each launcher runs.
+  bounce inspect PATH... [--json] [--recursive]
+      What each launcher runs: Bounce, uv, distlib (pip), setuptools, posy, Bun, Scoop and
+      cmd-shim (npm, pnpm) launchers. A folder stands for the launchers in it.
 
 PATH values that are not absolute Windows paths (C:\\..., \\\\server\\...) are relative to the
 launcher's folder. With --relative, --python is a path on this machine, stored relative to
@@ -139,58 +138,37 @@ async function cmdEntryPoints(args: string[]): Promise<void> {
   process.stdout.write(`${installed.length} launcher${installed.length === 1 ? '' : 's'} written\n`);
 }
 
-/** Files named on the command line, folders expanded to the .exe files inside them. */
-async function expand(paths: string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const p of paths) {
-    const info = await stat(p).catch(() => null);
-    if (info?.isDirectory()) {
-      const names = (await readdir(p)).filter((n) => n.toLowerCase().endsWith('.exe')).sort();
-      out.push(...names.map((n) => join(p, n)));
-    } else {
-      out.push(p);
-    }
+/** One line of `inspect` without --json. */
+function describeLauncher(r: InspectReport): string {
+  if (r.format === 'unknown') return `${r.path}: unknown (${r.reason})`;
+  const parts: string[] = [r.format, r.kind];
+  if (r.arch !== null) parts.push(r.arch);
+  if (r.gui !== null) parts.push(r.gui ? 'gui' : 'console');
+  if (r.interpreter !== null) {
+    const args = r.interpreterArgs.length > 0 ? ` ${joinArgs(r.interpreterArgs)}` : '';
+    parts.push(`${r.interpreter}${args}${r.interpreterSearched ? ' (searched)' : r.interpreterRelative ? ' (relative)' : ''}`);
   }
-  return out;
+  const what = r.entryPoint ?? (r.kind === 'exec' && r.script ? r.script : '');
+  if (what) parts.push(what);
+  if (r.signed) parts.push('signed');
+  return `${r.path}: ${parts.join(' ')}`;
 }
 
-type InspectRow = { path: string } & (LauncherInfo | { format: 'unknown'; reason: string });
-
 async function cmdInspect(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { json: { type: 'boolean' } });
+  const { values, positionals } = parse(args, { json: { type: 'boolean' }, recursive: { type: 'boolean', short: 'r' } });
   if (positionals.length === 0) throw usage('inspect needs at least one file');
-  const rows: InspectRow[] = [];
-  let failures = 0;
-  for (const path of await expand(positionals)) {
-    const bytes = await readFile(path).catch((e: NodeJS.ErrnoException) => e);
-    if (bytes instanceof Error) {
-      failures++;
-      rows.push({ path, format: 'unknown', reason: `cannot read: ${bytes.code ?? bytes.message}` });
-      continue;
-    }
-    rows.push({ path, ...readLauncher(new Uint8Array(bytes), path) });
-  }
+  const rows: InspectReport[] = [];
+  for (const path of await expandPaths(positionals, { recursive: values.recursive === true })) rows.push(await inspectPath(path));
+  const unreadable = rows.filter((r) => r.format === 'unknown' && r.reason.startsWith('cannot read')).length;
   if (values.json === true) {
     const json = rows.map((r) =>
-      r.format === 'unknown'
-        ? { path: r.path, format: r.format, kind: null, arch: null, gui: null, interpreter: null, reason: r.reason }
-        : r,
+      r.format === 'unknown' ? { path: r.path, format: r.format, kind: null, arch: null, gui: null, interpreter: null, reason: r.reason } : r,
     );
     process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   } else {
-    for (const r of rows) {
-      if (r.format === 'unknown') {
-        process.stdout.write(`${r.path}: unknown (${r.reason})\n`);
-        continue;
-      }
-      const what = r.entryPoint ?? (r.kind === 'exec' && r.script ? r.script : '');
-      const args = r.interpreterArgs.length > 0 ? ` ${joinArgs(r.interpreterArgs)}` : '';
-      process.stdout.write(
-        `${r.path}: ${r.format} ${r.kind} ${r.arch} ${r.gui ? 'gui' : 'console'} ${r.interpreter}${args}${r.interpreterRelative ? ' (relative)' : ''}${what ? ` ${what}` : ''}${r.signed ? ' signed' : ''}\n`,
-      );
-    }
+    for (const r of rows) process.stdout.write(`${describeLauncher(r)}\n`);
   }
-  return failures > 0 ? ErrorCodes.io : 0;
+  return unreadable > 0 ? ErrorCodes.io : 0;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -40,3 +40,14 @@ export function invalidInput(message: string, path?: string): BounceError {
 export function badFormat(message: string, path?: string): BounceError {
   return new BounceError('badFormat', message, path);
 }
+
+/**
+ * A rewrite refused because the file is signed: any change to it invalidates its Authenticode
+ * signature. The caller decides (issue 3: `relocate --force` strips the certificate first and
+ * reports that the signature is gone); the rewriters only refuse.
+ */
+export class SignedFileError extends BounceError {
+  constructor(path?: string) {
+    super('invalidInput', 'the file is signed (Authenticode): rewriting it would invalidate the signature', path);
+  }
+}

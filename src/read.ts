@@ -1,6 +1,7 @@
 /**
- * Reading a launcher back into what it will run. Issue 2 knows Bounce's own format; anything
- * else is reported as `unknown` with the reason, never as an exception.
+ * Reading a Bounce launcher back into what it will run. Other tools' launchers are read by
+ * src/formats/*.ts, and src/inspect.ts tries every format; here anything that is not ours is
+ * `unknown` with the reason, never an exception.
  */
 import { splitMsvc } from './cmdline.js';
 import { BounceError } from './errors.js';
@@ -46,7 +47,12 @@ export function readBounceLauncher(file: Uint8Array, path?: string): BounceLaunc
   let entryPoint: string | null = null;
   if (payload.kind === 'script') {
     // The zip ends where the payload ends; what follows (sections, a signature) is not part of it.
-    const entries = decodeZip(file.subarray(0, resource.fileOffset + resource.data.length), path);
+    // Only __main__.py, and no entry claiming more than the file's size: a hostile zip must not
+    // make us inflate a bomb.
+    const entries = decodeZip(file.subarray(0, resource.fileOffset + resource.data.length), path, {
+      names: ['__main__.py'],
+      maxEntrySize: file.length,
+    });
     const main = entries.find((e) => e.name === '__main__.py');
     script = main === undefined ? null : new TextDecoder().decode(main.data);
     const ep = script === null ? null : parseEntryPointScript(script);

@@ -215,6 +215,59 @@ function findEnd(file: Uint8Array, view: DataView, path: string | undefined): En
   throw badFormat(firstReason ?? 'not a zip archive (no end of central directory record)', path);
 }
 
+/**
+ * Where a zip lies in a larger file, as the readers of appended archives (CPython's zipimport,
+ * distlib's launcher) work it out from the end record. Formats that append a zip to a PE use it to
+ * find what comes before the archive (distlib's shebang) and to keep the zip valid when bytes
+ * before it change size.
+ */
+export interface ZipLocation {
+  /** File position of the end-of-central-directory record. */
+  endPos: number;
+  /** One past the end record and its comment (never past the end of the file). */
+  end: number;
+  /** File position of the central directory. */
+  cdPos: number;
+  /**
+   * What stated offsets are relative to: cdPos minus the stated directory offset, the "archive
+   * offset" zipimport computes. A zip written on its own and then appended (distlib, uv, posy)
+   * has its first byte here; one written by `zipfile` into a file that already held the PE has 0;
+   * a zipapp with a shebang, appended to an exe, has the shebang's first byte.
+   */
+  arcOffset: number;
+  /** File position of the archive's first byte: its lowest local header (cdPos if empty). */
+  start: number;
+  /** File positions of each central entry's 32-bit local-header-offset field, in order. */
+  localOffsetFields: number[];
+}
+
+/** Locates the zip at the end of `file` (see findEnd); every failure is badFormat. */
+export function locateZip(file: Uint8Array, path?: string): ZipLocation {
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const end = findEnd(file, view, path);
+  const cdEnd = end.cdPos + end.cdSize;
+  const localOffsetFields: number[] = [];
+  let start = end.cdPos;
+  let p = end.cdPos;
+  for (let i = 0; i < end.count; i++) {
+    if (p + CENTRAL_SIZE > cdEnd || view.getUint32(p, true) !== SIG_CENTRAL) {
+      throw badFormat(`central directory entry ${i} is truncated or has a bad signature`, path);
+    }
+    localOffsetFields.push(p + 42);
+    start = Math.min(start, end.arcOffset + view.getUint32(p + 42, true));
+    p += CENTRAL_SIZE + view.getUint16(p + 28, true) + view.getUint16(p + 30, true) + view.getUint16(p + 32, true);
+    if (p > cdEnd) throw badFormat(`central directory entry ${i} runs past the directory`, path);
+  }
+  return {
+    endPos: end.pos,
+    end: Math.min(file.length, end.pos + END_SIZE + view.getUint16(end.pos + 20, true)),
+    cdPos: end.cdPos,
+    arcOffset: end.arcOffset,
+    start,
+    localOffsetFields,
+  };
+}
+
 function inflate(data: Uint8Array, size: number, name: string, path: string | undefined): Uint8Array {
   try {
     // maxOutputLength makes zlib stop instead of allocating whatever the stream expands to.
@@ -226,11 +279,21 @@ function inflate(data: Uint8Array, size: number, name: string, path: string | un
   }
 }
 
+/** What decodeZip reads. */
+export interface DecodeOptions {
+  /** Only entries with these names are read (checked and returned); the rest are skipped. */
+  names?: readonly string[];
+  /** An entry claiming more bytes than this is badFormat before anything is inflated (a caller
+   * reading a hostile file passes that file's size, so nothing grows beyond it). */
+  maxEntrySize?: number;
+}
+
 /**
- * Read every entry of a zip archive. Supports stored and deflated entries, archives preceded or
- * followed by other data, UTF-8 and CP437 names. Every error is a BounceError from badFormat.
+ * Read every entry of a zip archive (or those `opts.names` asks for). Supports stored and
+ * deflated entries, archives preceded or followed by other data, UTF-8 and CP437 names. Every
+ * error is a BounceError from badFormat.
  */
-export function decodeZip(file: Uint8Array, path?: string): ZipEntry[] {
+export function decodeZip(file: Uint8Array, path?: string, opts?: DecodeOptions): ZipEntry[] {
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   const end = findEnd(file, view, path);
   const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -263,8 +326,12 @@ export function decodeZip(file: Uint8Array, path?: string): ZipEntry[] {
       name = decodeCp437(nameBytes);
     }
     p = next;
+    if (opts?.names !== undefined && !opts.names.includes(name)) continue;
 
     const label = JSON.stringify(name);
+    if (opts?.maxEntrySize !== undefined && size > opts.maxEntrySize) {
+      throw badFormat(`${label} claims ${size} bytes, more than ${opts.maxEntrySize}`, path);
+    }
     if (flags & FLAG_ENCRYPTED) throw badFormat(`${label} is encrypted`, path);
     if (method !== 0 && method !== 8) throw badFormat(`${label} uses unsupported compression method ${method}`, path);
     if (method === 0 && compSize !== size) throw badFormat(`${label} is stored but its sizes differ`, path);

@@ -92,6 +92,27 @@ function recogniseStandard(body: string[]): { module: string; attr: string } | n
   return validRef(module, attr);
 }
 
+/**
+ * uv since 0.5.19 (astral-sh/uv #10627; research/uv-trampoline.md §2.4): distlib's statements
+ * without `import re`, the suffix stripped with `endswith` and slicing.
+ */
+function recogniseUv(body: string[]): { module: string; attr: string } | null {
+  const stmts = body.filter((l) => l !== '');
+  if (stmts[0] !== undefined && CODING.test(stmts[0])) stmts.shift();
+  if (stmts.length !== 8) return null;
+  const [s0, s1, s2, s3, s4, s5, s6, s7] = stmts as [string, string, string, string, string, string, string, string];
+  if (s0 !== 'import sys' || !/^if __name__ == (['"])__main__\1:$/.test(s2)) return null;
+  if (!/^ {4}if sys\.argv\[0\]\.endswith\((['"])-script\.pyw\1\):$/.test(s3) || s4 !== '        sys.argv[0] = sys.argv[0][:-11]') return null;
+  if (!/^ {4}elif sys\.argv\[0\]\.endswith\((['"])\.exe\1\):$/.test(s5) || s6 !== '        sys.argv[0] = sys.argv[0][:-4]') return null;
+  const imp = new RegExp(`^from (${DOTTED}) import (${DOTTED})$`, 'u').exec(s1);
+  const exit = new RegExp(`^ {4}sys\\.exit\\((${DOTTED})\\(\\)\\)$`, 'u').exec(s7);
+  if (!imp || !exit) return null;
+  const [, module = '', importName = ''] = imp;
+  const attr = exit[1] ?? '';
+  if (attr.split('.')[0] !== importName) return null;
+  return validRef(module, attr);
+}
+
 /** distlib's template before 0.3 (pip < 10): resolves the object at run time with getattr. */
 function resolveTemplate(module: string, func: string): string[] {
   return normalisedLines(`# -*- coding: utf-8 -*-
@@ -145,12 +166,12 @@ function recogniseOurs(body: string[]): { module: string; attr: string } | null 
 
 /**
  * Recognise an entry-point script and return the object it runs: our own template, pip's (distlib
- * ScriptMaker, old and new, and pip 10-20's own), and uv's. A leading `#!` line is ignored, as are
- * CRLF line endings and trailing whitespace. Anything else (setuptools' `load_entry_point` scripts,
- * hand-written code) gives null.
+ * ScriptMaker, old and new, and pip 10-20's own), and uv's (before and since 0.5.19). A leading
+ * `#!` line is ignored, as are CRLF line endings and trailing whitespace. Anything else
+ * (setuptools' `load_entry_point` scripts, hand-written code) gives null.
  */
 export function parseEntryPointScript(text: string): { module: string; attr: string } | null {
   const lines = normalisedLines(text);
   const body = lines[0]?.startsWith('#!') ? lines.slice(1) : lines;
-  return recogniseOurs(body) ?? recogniseStandard(body) ?? recogniseResolve(body);
+  return recogniseOurs(body) ?? recogniseStandard(body) ?? recogniseUv(body) ?? recogniseResolve(body);
 }
