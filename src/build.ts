@@ -3,12 +3,12 @@
  */
 import { joinArgs } from './cmdline.js';
 import { writeFileAtomic } from './atomic.js';
-import { invalidInput } from './errors.js';
-import { encodePayload, PayloadFlag, PAYLOAD_RESOURCE_NAME, zipOffset, type LauncherKind, type Payload } from './payload.js';
+import { badFormat, invalidInput, SignedFileError } from './errors.js';
+import { decodePayload, encodePayload, PayloadFlag, PAYLOAD_RESOURCE_NAME, zipOffset, type LauncherKind, type Payload } from './payload.js';
 import { parsePe, readResources, replaceResources, RT_RCDATA, type Resource } from './pe.js';
 import { readStub, type Arch } from './stubs.js';
 import { storedWindowsPath } from './winpath.js';
-import { encodeZip, type ZipEntry } from './zip.js';
+import { decodeZip, encodeZip, type ZipEntry } from './zip.js';
 
 export interface LauncherSpec {
   /** script: `"<program>" <args> "<launcher>" <tail>` (the launcher is a zipapp);
@@ -54,25 +54,46 @@ function checkSpec(spec: LauncherSpec): void {
   if (spec.kind !== 'exec' && spec.script !== undefined) throw invalidInput(`a ${spec.kind} launcher takes no script path`);
 }
 
+/**
+ * `base` (a stub, or a launcher being rewritten) with `payload` as its BOUNCE resource and, for the
+ * script kind, `files` as its zip. The zip's offsets are absolute file offsets, so the launcher is
+ * an ordinary zip for any tool (CPython's zipimport would also accept relative ones). Its length
+ * does not depend on where it lands: lay it out once to learn the offset, then for real.
+ */
+function assemble(base: Uint8Array, payload: Omit<Payload, 'zip'>, files: readonly ZipEntry[], path?: string): Uint8Array {
+  const kept: Resource[] = readResources(base, parsePe(base, path), path).filter(
+    (r) => !(r.type === RT_RCDATA && r.name === PAYLOAD_RESOURCE_NAME),
+  );
+  const place = (zip: Uint8Array) => {
+    const resources = [...kept, { type: RT_RCDATA, name: PAYLOAD_RESOURCE_NAME, lang: 0, data: encodePayload({ ...payload, zip }) }];
+    return replaceResources(base, resources, path);
+  };
+  if (payload.kind !== 'script') return place(new Uint8Array(0)).file;
+  const first = place(encodeZip(files));
+  const at = first.dataFileOffsets[kept.length]! + zipOffset(payload);
+  return place(encodeZip(files, { baseOffset: at })).file;
+}
+
 /** Builds a launcher's bytes. Same spec, same bytes. */
 export function buildLauncher(spec: LauncherSpec): Uint8Array {
   checkSpec(spec);
   const stub = readStub(spec.arch ?? 'x64', spec.gui ?? false, spec.stubDir);
-  const kept: Resource[] = readResources(stub, parsePe(stub)).filter(
-    (r) => !(r.type === RT_RCDATA && r.name === PAYLOAD_RESOURCE_NAME),
-  );
-  const place = (zip: Uint8Array) => {
-    const resources = [...kept, { type: RT_RCDATA, name: PAYLOAD_RESOURCE_NAME, lang: 0, data: encodePayload(payloadOf(spec, zip)) }];
-    return replaceResources(stub, resources);
-  };
-  if (spec.kind !== 'script') return place(new Uint8Array(0)).file;
-  // The zip's offsets are absolute file offsets, so the launcher is an ordinary zip for any
-  // tool (CPython's zipimport would also accept relative ones). Its length does not depend on
-  // where it lands: lay it out once to learn the offset, then for real.
-  const files = spec.files ?? [];
-  const first = place(encodeZip(files));
-  const base = first.dataFileOffsets[kept.length]! + zipOffset(payloadOf(spec, new Uint8Array(0)));
-  return place(encodeZip(files, { baseOffset: base })).file;
+  return assemble(stub, payloadOf(spec, new Uint8Array(0)), spec.files ?? []);
+}
+
+/**
+ * A Bounce launcher with its program (interpreter) path replaced, everything else kept: its own
+ * stub bytes, flags, arguments, script path and zip entries. A signed launcher is refused
+ * (SignedFileError): the caller strips the certificate first if the user asked for that.
+ */
+export function retargetBounce(bytes: Uint8Array, program: string, path?: string): Uint8Array {
+  const image = parsePe(bytes, path);
+  if (image.certificate !== null) throw new SignedFileError(path);
+  const resource = readResources(bytes, image, path).find((r) => r.type === RT_RCDATA && r.name === PAYLOAD_RESOURCE_NAME);
+  if (resource === undefined) throw badFormat('a PE file without a Bounce payload', path);
+  const payload = decodePayload(resource.data, path);
+  const files = payload.kind === 'script' ? decodeZip(bytes.subarray(0, resource.fileOffset + resource.data.length), path) : [];
+  return assemble(bytes, { ...payload, program: storedWindowsPath(program, payload.kind === 'exec' ? 'program path' : 'interpreter path') }, files, path);
 }
 
 /** Builds a launcher and writes it atomically: an existing file is replaced whole or not at all. */

@@ -10,6 +10,7 @@ import { BounceError, ErrorCodes } from './errors.js';
 import { pythonLauncherSpec } from './python/launcher.js';
 import { installEntryPoints } from './python/install.js';
 import { expandPaths, inspectPath, type InspectReport } from './inspect.js';
+import { relocate, type RelocateResult } from './relocate.js';
 import { ARCHES, isArch, type Arch } from './stubs.js';
 
 const VERSION = '0.1.0';
@@ -30,12 +31,17 @@ Usage:
   bounce inspect PATH... [--json] [--recursive]
       What each launcher runs: Bounce, uv, distlib (pip), setuptools, posy, Bun, Scoop and
       cmd-shim (npm, pnpm) launchers. A folder stands for the launchers in it.
+  bounce relocate PATH... --from OLD --to NEW [--dry-run] [--force] [--json]
+      Rewrites the interpreter path of every launcher found (folders recursively), each in
+      its own format: the prefix OLD (any case, either slash) becomes NEW. Signed files are
+      left alone unless --force, which removes their signature.
 
 PATH values that are not absolute Windows paths (C:\\..., \\\\server\\...) are relative to the
 launcher's folder. With --relative, --python is a path on this machine, stored relative to
 --scripts. ARCH: ${ARCHES.join(', ')} (default x64).
 
-Exit codes: 0 ok, 2 usage, 3 invalid input, 4 bad file format, 5 I/O error.
+Exit codes: 0 ok, 2 usage, 3 invalid input, 4 bad file format, 5 I/O error,
+6 relocate: some files failed (the others were done).
 `;
 
 function usage(message: string): BounceError {
@@ -171,6 +177,45 @@ async function cmdInspect(args: string[]): Promise<number> {
   return unreadable > 0 ? ErrorCodes.io : 0;
 }
 
+/** Exit code of `relocate` when any file failed (the others were still done). */
+const SOME_FAILED = 6;
+
+async function cmdRelocate(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    force: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  if (positionals.length === 0) throw usage('relocate needs at least one file or folder');
+  const results = await relocate(positionals, {
+    from: str(values, 'from', true),
+    to: str(values, 'to', true),
+    dryRun: values['dry-run'] === true,
+    force: values.force === true,
+  });
+  const count = (s: RelocateResult['status']) => results.filter((r) => r.status === s).length;
+  if (values.json === true) {
+    process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  } else {
+    const would = values['dry-run'] === true ? 'would change' : 'changed';
+    for (const r of results) {
+      const what =
+        r.status === 'changed'
+          ? `${would}: ${r.before} -> ${r.after}${r.signatureRemoved ? ' (signature removed)' : ''}`
+          : r.status === 'unchanged'
+            ? `unchanged: ${r.before}`
+            : `${r.status}: ${r.reason ?? ''}`;
+      process.stdout.write(`${r.path}: ${r.format} ${what}\n`);
+    }
+    process.stdout.write(
+      `${count('changed')} ${values['dry-run'] === true ? 'to change' : 'changed'}, ${count('unchanged')} unchanged, ${count('skipped')} skipped, ${count('failed')} failed\n`,
+    );
+  }
+  return count('failed') > 0 ? SOME_FAILED : 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
@@ -200,6 +245,8 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     case 'inspect':
       return cmdInspect(rest);
+    case 'relocate':
+      return cmdRelocate(rest);
     default:
       throw usage(`unknown command "${command}"`);
   }

@@ -428,3 +428,26 @@ export function replaceResources(file: Uint8Array, resources: readonly Resource[
   put32(out, image.offsets.checksum, peChecksum(out, image.offsets.checksum));
   return { file: out, dataFileOffsets: encoded.dataOffsets.map((o) => rsrc.rawPointer + o) };
 }
+
+/**
+ * `file` without its Authenticode certificate table: the file cut where the table starts, the
+ * security directory zeroed and the checksum recomputed. What a user asks for with
+ * `relocate --force`: the signature is gone, and the report says so. The table must be the end
+ * of the file (padding to 8 bytes allowed), as Authenticode appends it; anything else is refused.
+ */
+export function stripCertificate(file: Uint8Array, path?: string): Uint8Array {
+  const image = parsePe(file, path);
+  const cert = image.certificate;
+  if (cert === null) return file;
+  const end = cert.offset + cert.size;
+  if (cert.offset < 0 || end > file.length || file.length - end >= 8) {
+    throw badFormat('the certificate table is not at the end of the file', path);
+  }
+  const lastSectionEnd = Math.max(...image.sections.map((s) => s.rawPointer + s.rawSize));
+  if (cert.offset < lastSectionEnd) throw badFormat('the certificate table overlaps a section', path);
+  const out = file.slice(0, cert.offset);
+  put32(out, image.offsets.directories + 8 * DIR_SECURITY, 0);
+  put32(out, image.offsets.directories + 8 * DIR_SECURITY + 4, 0);
+  put32(out, image.offsets.checksum, peChecksum(out, image.offsets.checksum));
+  return out;
+}

@@ -16,6 +16,7 @@ import { encodeZip } from '../../src/zip.js';
 import {
   PIPE_SENTINEL,
   PIPE_SENTINEL_32,
+  asWindowsPath,
   toWindowsPath,
   winProgsFor,
   windowsRuntime,
@@ -122,10 +123,10 @@ export function distlibDir(): { dir: string } | { reason: string } {
 }
 
 /** A distlib launcher as ScriptMaker writes it: t64.exe (or `baseName`, e.g. t32.exe) +
- * `#!"<python>"\n` + a zip with __main__.py. */
+ * `#!"<python>"\n` + a zip with __main__.py. `python`: a Windows path, or a Linux one (converted). */
 export function distlibLauncher(file: string, baseDir: string, python: string, baseName = 't64.exe'): string {
   const base = fs.readFileSync(path.join(baseDir, baseName));
-  const shebang = Buffer.from(`#!"${toWindowsPath(python)}"\n`, 'utf8');
+  const shebang = Buffer.from(`#!"${asWindowsPath(python)}"\n`, 'utf8');
   // distlib finds the shebang by the zip's own offsets, which are relative to the zip's start.
   const zip = encodeZip([{ name: '__main__.py', data: new TextEncoder().encode('print("hello")\n') }]);
   fs.writeFileSync(file, Buffer.concat([base, shebang, zip]));
