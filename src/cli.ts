@@ -31,9 +31,12 @@ Usage:
   bounce inspect PATH... [--json] [--recursive]
       What each launcher runs: Bounce, uv, distlib (pip), setuptools, posy, Bun, Scoop and
       cmd-shim (npm, pnpm) launchers. A folder stands for the launchers in it.
-  bounce relocate PATH... --from OLD --to NEW [--dry-run] [--force] [--json]
+  bounce relocate PATH... (--from OLD --to NEW | --relative | --absolute) [--at WINDIR]
+                  [--dry-run] [--force] [--json]
       Rewrites the interpreter path of every launcher found (folders recursively), each in
-      its own format: the prefix OLD (any case, either slash) becomes NEW. Signed files are
+      its own format: the prefix OLD (any case, either slash) becomes NEW; or each path is
+      stored relative to its launcher's folder, or absolute. WINDIR: where PATH is on the
+      Windows machine (needed for --relative/--absolute except on Windows). Signed files are
       left alone unless --force, which removes their signature.
 
 PATH values that are not absolute Windows paths (C:\\..., \\\\server\\...) are relative to the
@@ -184,14 +187,23 @@ async function cmdRelocate(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     from: { type: 'string' },
     to: { type: 'string' },
+    relative: { type: 'boolean' },
+    absolute: { type: 'boolean' },
+    at: { type: 'string' },
     'dry-run': { type: 'boolean' },
     force: { type: 'boolean' },
     json: { type: 'boolean' },
   });
   if (positionals.length === 0) throw usage('relocate needs at least one file or folder');
+  const from = str(values, 'from');
+  const to = str(values, 'to');
+  const at = str(values, 'at');
   const results = await relocate(positionals, {
-    from: str(values, 'from', true),
-    to: str(values, 'to', true),
+    ...(from !== undefined ? { from } : {}),
+    ...(to !== undefined ? { to } : {}),
+    ...(at !== undefined ? { at } : {}),
+    relative: values.relative === true,
+    absolute: values.absolute === true,
     dryRun: values['dry-run'] === true,
     force: values.force === true,
   });

@@ -3,9 +3,14 @@
  * format (issue 3). A venv moved to another folder, or a Python upgraded in place, leaves pip's
  * launchers pointing at the old interpreter; this puts the new path in, on any operating system.
  *
- * Mapping: `--from OLD --to NEW` replaces the prefix OLD of the stored interpreter path, compared
+ * Mapping, one of three. `--from OLD --to NEW` replaces the prefix OLD of the stored interpreter
+ * path, compared
  * case-insensitively (Windows paths are) with `\` and `/` alike, on a path-component boundary;
- * the rest of the path takes the separators of NEW.
+ * the rest of the path takes the separators of NEW. `--relative` stores each absolute interpreter
+ * relative to its launcher's folder (setuptools: to the folder above, as its launcher resolves
+ * it), `--absolute` the reverse; both need the launchers' folder on the Windows machine, which
+ * is their own path on Windows and `--at` elsewhere. An interpreter searched on PATH (a bare
+ * name, `/usr/bin/env`) is not a path: left as it is.
  *
  * Safety: every file of a launcher is computed before any is written, and each is replaced
  * atomically (src/atomic.ts); a launcher that fails is left as it was. Files that are not
@@ -14,6 +19,7 @@
  * first and the report says the signature is gone.
  */
 import { stat } from 'node:fs/promises';
+import { dirname, relative, resolve, sep, win32 } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from './atomic.js';
 import { retargetBounce } from './build.js';
@@ -26,10 +32,20 @@ import { retargetSetuptools } from './formats/setuptools.js';
 import { retargetUv, retargetUvTrailer } from './formats/uv.js';
 import { expandPaths, inspectPath, type Launcher } from './inspect.js';
 import { stripCertificate } from './pe.js';
+import { isAbsoluteWindowsPath } from './winpath.js';
 
 export interface RelocateOptions {
-  from: string;
-  to: string;
+  /** Prefix mapping: the stored prefix `from` becomes `to`. */
+  from?: string;
+  to?: string;
+  /** Store each interpreter relative to its launcher (instead of from/to). */
+  relative?: boolean;
+  /** Store each interpreter as an absolute path (instead of from/to). */
+  absolute?: boolean;
+  /** With relative/absolute: the Windows path of the folder named (each PATH that is a folder,
+   * or the folder of each file named) on the machine the launchers will run on. Needed except on
+   * Windows, where the launchers' own paths are used. */
+  at?: string;
   /** Report what would change, write nothing. */
   dryRun?: boolean;
   /** Rewrite signed files too, removing their signature. */
@@ -114,7 +130,37 @@ function rewrite(path: string, launcher: Launcher, interpreter: string, force: b
   }
 }
 
-async function relocateOne(path: string, opts: RelocateOptions): Promise<RelocateResult> {
+/** The interpreter to store for `launcher` at `winFolder` (its folder on the target machine), or
+ * a reason to leave it as it is; throws invalidInput when it cannot be expressed. */
+function newInterpreter(launcher: Launcher, winFolder: string | null, opts: RelocateOptions): { to: string } | { keep: string } {
+  const stored = launcher.interpreter!;
+  if (!opts.relative && !opts.absolute) {
+    const to = mapPrefix(stored, opts.from ?? '', opts.to ?? '');
+    return to === null || to === stored ? { keep: 'no such prefix' } : { to };
+  }
+  if (launcher.interpreterSearched) return { keep: 'searched on PATH, not a path' };
+  // setuptools resolves a relative interpreter against the parent of the launcher's folder.
+  const base = launcher.format === 'setuptools' ? win32.dirname(winFolder!) : winFolder!;
+  const isAbsolute = isAbsoluteWindowsPath(stored);
+  if (opts.absolute) return isAbsolute ? { keep: 'already absolute' } : { to: win32.resolve(base, stored) };
+  if (!isAbsolute) return { keep: 'already relative' };
+  const rel = win32.relative(base, stored);
+  if (rel === '' || isAbsoluteWindowsPath(rel) || /^[A-Za-z]:/.test(rel)) {
+    throw invalidInput(`${stored} cannot be written relative to ${base} (another drive or share)`);
+  }
+  return { to: rel };
+}
+
+/** The Windows folder of `launcherPath` on the target machine (see RelocateOptions.at). */
+function targetFolder(launcherPath: string, root: string, opts: RelocateOptions): string | null {
+  if (!opts.relative && !opts.absolute) return null;
+  const dir = dirname(resolve(launcherPath));
+  if (opts.at === undefined) return dir; // on Windows (relocate() checked)
+  const sub = relative(resolve(root), dir);
+  return win32.join(opts.at, ...sub.split(sep).filter((p) => p !== ''));
+}
+
+async function relocateOne(path: string, root: string, opts: RelocateOptions): Promise<RelocateResult> {
   const report = await inspectPath(path);
   const base: RelocateResult = { path, format: report.format, status: 'skipped', before: null, after: null, reason: null, written: [], signatureRemoved: false };
   if (report.format === 'unknown') {
@@ -122,9 +168,11 @@ async function relocateOne(path: string, opts: RelocateOptions): Promise<Relocat
     return { ...base, status: unreadable ? 'failed' : 'skipped', reason: report.reason };
   }
   if (report.interpreter === null) return { ...base, reason: `a ${report.format} launcher stores no interpreter path` };
-  const after = mapPrefix(report.interpreter, opts.from, opts.to);
-  if (after === null || after === report.interpreter) return { ...base, status: 'unchanged', before: report.interpreter };
+  let after: string | null = null;
   try {
+    const next = newInterpreter(report, targetFolder(path, root, opts), opts);
+    if ('keep' in next) return { ...base, status: 'unchanged', before: report.interpreter, reason: next.keep };
+    after = next.to;
     const { writes, signatureRemoved } = rewrite(path, report, after, opts.force ?? false);
     if (!opts.dryRun) {
       for (const w of writes) {
@@ -141,8 +189,18 @@ async function relocateOne(path: string, opts: RelocateOptions): Promise<Relocat
 
 /** Relocates every launcher under `paths` (folders recursively), one result per candidate file. */
 export async function relocate(paths: readonly string[], opts: RelocateOptions): Promise<RelocateResult[]> {
-  if (opts.from === '') throw invalidInput('--from must not be empty');
+  const modes = [opts.from !== undefined || opts.to !== undefined, opts.relative === true, opts.absolute === true].filter(Boolean).length;
+  if (modes !== 1) throw invalidInput('give exactly one of --from/--to, --relative or --absolute');
+  if (!opts.relative && !opts.absolute && (!opts.from || opts.to === undefined)) throw invalidInput('--from and --to go together, and --from must not be empty');
+  if ((opts.relative || opts.absolute) && opts.at === undefined && process.platform !== 'win32') {
+    throw invalidInput('--relative and --absolute need --at WINDOWS_FOLDER (where the folder named is on the Windows machine) when not run on Windows');
+  }
+  if (opts.at !== undefined && !isAbsoluteWindowsPath(opts.at)) throw invalidInput(`--at must be an absolute Windows path (C:\\... or \\\\server\\...), not ${opts.at}`);
   const results: RelocateResult[] = [];
-  for (const path of await expandPaths(paths, { recursive: true })) results.push(await relocateOne(path, opts));
+  for (const p of paths) {
+    const info = await stat(p).catch(() => null);
+    const root = info?.isDirectory() ? p : dirname(p);
+    for (const path of await expandPaths([p], { recursive: true })) results.push(await relocateOne(path, root, opts));
+  }
   return results;
 }

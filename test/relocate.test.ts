@@ -161,6 +161,31 @@ describe('relocate a folder of launchers', () => {
   });
 });
 
+test('--relative and --absolute: launcher-relative paths (setuptools: from the folder above), refused where a format cannot', async () => {
+  const dir = await mixedFolder('relative');
+  const at = 'D:\\env\\Scripts';
+  const fix = (f: string) => path.join(dir, f);
+  // First put the interpreter next to the Scripts folder the launchers will live in.
+  await relocate([dir], { from: 'C:\\old\\py', to: 'D:\\env\\py' });
+  const rel = await relocate([dir], { relative: true, at });
+  const by = new Map(rel.map((r) => [path.relative(dir, r.path), r]));
+  assert.equal(by.get('tool.exe')?.after, '..\\py\\python.exe');
+  if (setuptoolsCli) assert.equal(by.get('st.exe')?.after, 'py\\python.exe', 'setuptools resolves from Scripts\\..');
+  if ('dir' in distlib) assert.equal(by.get(path.join('sub', 'dl.exe'))?.after, '..\\..\\py\\python.exe', 'sub is D:\\env\\Scripts\\sub');
+  assert.equal(by.get('sc.exe')?.status, 'failed', "Scoop's shim resolves relative paths against the current folder");
+  assert.equal(by.get(path.join('sub', 'js-tool.cmd'))?.status, 'unchanged', 'node is searched on PATH');
+  const info = await inspectPath(fix('tool.exe'));
+  assert.ok(info.format === 'bounce' && info.interpreterRelative === true);
+
+  const abs = await relocate([dir], { absolute: true, at: 'E:\\moved\\Scripts' });
+  assert.equal(abs.find((r) => r.path === fix('tool.exe'))?.after, 'E:\\moved\\py\\python.exe');
+  const moved = await inspectPath(fix('tool.exe'));
+  assert.ok(moved.format === 'bounce' && moved.interpreter === 'E:\\moved\\py\\python.exe');
+
+  await assert.rejects(relocate([dir], { relative: true }), /--at/, 'on Linux --relative needs --at');
+  await assert.rejects(relocate([dir], { relative: true, from: 'C:\\x', to: 'D:\\y', at }), /exactly one/);
+});
+
 describe('relocated launchers run under Wine', { skip: windowsSkip() ?? false }, () => {
   test('distlib (its own t64 stub) and Bounce launchers start the interpreter at its new place', { skip: noDistlib }, async () => {
     const dir = path.join(work, 'wine');
@@ -180,6 +205,25 @@ describe('relocated launchers run under Wine', { skip: windowsSkip() ?? false },
       const got = readProbeReport(report);
       assert.equal(got.exe.toLowerCase(), toWindowsPath(probe).toLowerCase(), `${l} started the moved interpreter`);
       assert.deepEqual(got.argv.slice(-3), [toWindowsPath(l), 'a', 'b c']);
+    }
+  });
+
+  test('after --relative, the whole environment can move: the launchers follow their interpreter', { skip: noDistlib }, async () => {
+    const env0 = path.join(work, 'venv-before');
+    const probe = probeAt(path.join(env0, 'py'), 'python.exe');
+    fs.mkdirSync(path.join(env0, 'Scripts'), { recursive: true });
+    const dl = distlibLauncher(path.join(env0, 'Scripts', 'dl.exe'), (distlib as { dir: string }).dir, probe);
+    fs.writeFileSync(path.join(env0, 'Scripts', 'ours.exe'), buildPythonLauncher({ python: toWindowsPath(probe), entry: 'pkg:main' }));
+    const r = cli(['relocate', path.join(env0, 'Scripts'), '--relative', '--at', toWindowsPath(path.join(env0, 'Scripts'))]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const moved = path.join(work, 'venv moved');
+    fs.renameSync(env0, moved);
+    for (const name of [path.basename(dl), 'ours.exe']) {
+      const l = path.join(moved, 'Scripts', name);
+      const { report, env } = probeEnv(work);
+      const run = await harnessExec(toWindowsPath(l), `"${toWindowsPath(l)}" x`, { env });
+      assert.equal(run.exitCode, 0, name);
+      assert.equal(readProbeReport(report).exe.toLowerCase(), toWindowsPath(path.join(moved, 'py', 'python.exe')).toLowerCase(), name);
     }
   });
 });
