@@ -10,6 +10,7 @@ import { BounceError, ErrorCodes } from './errors.js';
 import { pythonLauncherSpec } from './python/launcher.js';
 import { installEntryPoints } from './python/install.js';
 import { expandPaths, inspectPath, type InspectReport } from './inspect.js';
+import { convert, type ConvertResult } from './convert.js';
 import { relocate, type RelocateResult } from './relocate.js';
 import { ARCHES, isArch, type Arch } from './stubs.js';
 
@@ -38,13 +39,17 @@ Usage:
       stored relative to its launcher's folder, or absolute. WINDIR: where PATH is on the
       Windows machine (needed for --relative/--absolute except on Windows). Signed files are
       left alone unless --force, which removes their signature.
+  bounce convert PATH... [--dry-run] [--json]
+      Replaces every distlib (pip), uv and setuptools Python launcher found (folders
+      recursively) by a Bounce launcher with the same interpreter, script, console/GUI mode and
+      architecture; setuptools' -script.py is deleted once the new .exe is in place.
 
 PATH values that are not absolute Windows paths (C:\\..., \\\\server\\...) are relative to the
 launcher's folder. With --relative, --python is a path on this machine, stored relative to
 --scripts. ARCH: ${ARCHES.join(', ')} (default x64).
 
 Exit codes: 0 ok, 2 usage, 3 invalid input, 4 bad file format, 5 I/O error,
-6 relocate: some files failed (the others were done).
+6 relocate, convert: some files failed (the others were done).
 `;
 
 function usage(message: string): BounceError {
@@ -228,6 +233,29 @@ async function cmdRelocate(args: string[]): Promise<number> {
   return count('failed') > 0 ? SOME_FAILED : 0;
 }
 
+async function cmdConvert(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } });
+  if (positionals.length === 0) throw usage('convert needs at least one file or folder');
+  const dryRun = values['dry-run'] === true;
+  const results = await convert(positionals, { dryRun });
+  const count = (s: ConvertResult['status']) => results.filter((r) => r.status === s).length;
+  if (values.json === true) {
+    process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  } else {
+    for (const r of results) {
+      let what = `${r.status}: ${r.reason ?? ''}`;
+      if (r.status === 'converted') {
+        const mode = [r.arch, r.gui === null ? null : r.gui ? 'gui' : 'console'].filter((x) => x !== null).join(' ');
+        const removed = r.removed.length > 0 ? `; ${dryRun ? 'would delete' : 'deleted'} ${r.removed.join(', ')}` : '';
+        what = `${dryRun ? 'would convert' : 'converted'}: ${r.interpreter ?? ''}${r.entryPoint ? ` ${r.entryPoint}` : ''} (${mode})${removed}`;
+      }
+      process.stdout.write(`${r.path}: ${r.format} ${what}\n`);
+    }
+    process.stdout.write(`${count('converted')} ${dryRun ? 'to convert' : 'converted'}, ${count('skipped')} skipped, ${count('failed')} failed\n`);
+  }
+  return count('failed') > 0 ? SOME_FAILED : 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
@@ -259,6 +287,8 @@ export async function main(argv: string[]): Promise<number> {
       return cmdInspect(rest);
     case 'relocate':
       return cmdRelocate(rest);
+    case 'convert':
+      return cmdConvert(rest);
     default:
       throw usage(`unknown command "${command}"`);
   }

@@ -8,6 +8,8 @@ export { buildLauncher, writeLauncher, type LauncherSpec } from './build.js';
 export { readLauncher, readBounceLauncher, type LauncherInfo, type BounceLauncherInfo, type UnknownFileInfo } from './read.js';
 export { inspectBytes, inspectPath, expandPaths, launcherCandidates, type InspectReport, type Launcher, type BounceLauncher, type UnknownFile } from './inspect.js';
 export type { ForeignLauncher, ForeignKind, LauncherFormat } from './formats/types.js';
+export { relocate, mapPrefix, type RelocateOptions, type RelocateResult, type RelocateStatus } from './relocate.js';
+export { convert, type ConvertOptions, type ConvertResult, type ConvertStatus } from './convert.js';
 export { readUv, retargetUv, readUvTrailer, retargetUvTrailer } from './formats/uv.js';
 export { readDistlib, retargetDistlib } from './formats/distlib.js';
 export { readPosy } from './formats/posy.js';

@@ -1,23 +1,15 @@
 // The launchers whose payload is inside the .exe (src/formats/uv.ts, distlib.ts, posy.ts): read
 // back, retargeted, still runnable, and safe on hostile files.
 //
-// Real files: distlib launchers written by distlib's own ScriptMaker from this machine's pip
-// (python3; Windows mode forced: `maker._is_nt = True`, os.name 'nt' and os.linesep chosen while
-// it writes, and `_get_launcher` supplied because scripts.py defines it only on Windows; ours
-// keeps its name rule kind + bits + '-arm' and so picks t64/w64/t32/w32/t64-arm/w64-arm). Two
-// more distlib layouts are written by CPython's own zipfile: the zip appended in 'a' mode to a file
-// already holding stub and shebang (offsets count from the file's start), and a zipapp (shebang +
-// zip) with the stub put in front (offsets count from the shebang: the stub's "case 1").
-// Constructed files (no uv or posy binaries exist here), built from the documented layouts
-// (launcher-facts §6, research/uv-trampoline.md §1.3, §2.2, python-launchers.md §4): uv = a Bounce
-// stub from stub/bin with UV_TRAMPOLINE_KIND / UV_PYTHON_PATH / UV_SCRIPT_DATA added by
-// replaceResources (so only the layout is proved, not that uv's trampoline accepts it);
-// uv-trailer = Bounce stub ‖ zip ‖ path ‖ u32 length ‖ UVUV/UVSC/UVPY; posy = Bounce stub ‖ zip.
-// __main__.py is ScriptMaker's own, or uv's template (wheel.rs get_script_launcher).
+// The fixtures come from test/support/fixtures.ts, which says how each is made. Real files:
+// distlib launchers written by distlib's own ScriptMaker from this machine's pip (including the
+// two other offset conventions written by CPython's zipfile). Constructed files (no uv or posy
+// binaries exist here): uv (UV_* resources on a Bounce stub), uv-trailer and posy, from the
+// documented layouts, so only the layout is proved, not that uv's trampoline accepts it.
 // Proof of running: `python3 file.exe` runs __main__.py after every retarget, and under Wine
 // distlib's own t64/w64 stub finds each rewritten shebang and starts the probe with
 // `"<probe>" <args> "<launcher>" <tail>`.
-import { after, describe, test } from 'node:test';
+import { after, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -29,16 +21,33 @@ import { readPosy, retargetPosy } from '../src/formats/posy.js';
 import type { ForeignLauncher } from '../src/formats/types.js';
 import { readUv, readUvTrailer, retargetUv, retargetUvTrailer } from '../src/formats/uv.js';
 import { parsePe, readResources, replaceResources, RT_RCDATA, type Resource } from '../src/pe.js';
-import { readStub, type Arch } from '../src/stubs.js';
-import { encodeZip, locateZip } from '../src/zip.js';
-import { distlibDir, probeAt, probeEnv, REPO, tempDir, windowsSkip } from './support/launchers.js';
+import { readStub } from '../src/stubs.js';
+import { locateZip } from '../src/zip.js';
+import {
+  DEMO_ENTRY,
+  distlibSkip,
+  expectLauncher,
+  lengthFields,
+  mainZip,
+  makeDistlib,
+  mutate,
+  posyLauncher,
+  pythonSkip,
+  readBytes as read,
+  utf8,
+  uvLauncher,
+  uvScript,
+  uvTrailerLauncher,
+  type DistlibJob,
+  type MadeScript,
+} from './support/fixtures.js';
+import { probeAt, probeEnv, REPO, tempDir, windowsSkip } from './support/launchers.js';
 import { prng } from './support/prng.js';
 import { harnessExec, readProbeReport, toWindowsPath } from './support/wine.js';
 
 const work = tempDir('bounce-formats-pe-');
 after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const ascii = (b: Uint8Array): string => Buffer.from(b).toString('latin1');
 
 // ---------------------------------------------------------------------------------------------
@@ -49,8 +58,7 @@ fs.mkdirSync(path.join(PKGS, 'demo_pkg'), { recursive: true });
 fs.writeFileSync(path.join(PKGS, 'demo_pkg', '__init__.py'), '');
 fs.writeFileSync(path.join(PKGS, 'demo_pkg', 'cli.py'), 'import sys\ndef main():\n    print(repr(sys.argv))\n    return 3\n');
 
-const python = spawnSync('python3', ['--version']);
-const noPython = python.status === 0 ? false : 'python3 is not installed';
+const noPython = pythonSkip();
 
 /** `python3 file args`: demo_pkg.cli:main prints sys.argv and exits with 3. */
 function runPython(file: string, args: string[] = ['a', 'b c']): { status: number | null; stdout: string; stderr: string } {
@@ -58,7 +66,12 @@ function runPython(file: string, args: string[] = ['a', 'b c']): { status: numbe
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function assertRuns(file: string): void {
+/** `python3 file` runs its __main__.py (demo_pkg.cli:main); without python3, says so in the test's output. */
+function assertRuns(t: TestContext, file: string): void {
+  if (noPython !== false) {
+    t.diagnostic(`not run with python3 (${noPython}): ${path.basename(file)}`);
+    return;
+  }
   const r = runPython(file);
   assert.equal(r.status, 3, `python3 ${file}: ${r.stderr}`);
   assert.equal(r.stdout.trim(), `[${JSON.stringify(file.replace(/\.exe$/, ''))}, 'a', 'b c']`.replace(/"/g, "'"));
@@ -72,76 +85,14 @@ function put(name: string, bytes: Uint8Array): string {
   return file;
 }
 
-const read = (file: string): Uint8Array => new Uint8Array(fs.readFileSync(file));
-
 // ---------------------------------------------------------------------------------------------
 // distlib fixtures, written by ScriptMaker.
 
-const distlib = distlibDir();
-const noDistlib = noPython || ('reason' in distlib ? distlib.reason : false);
-
-interface DistlibJob {
-  name: string;
-  arch: Arch;
-  gui?: boolean;
-  /** What get_executable() returns (ScriptMaker quotes it if it holds a space). */
-  python?: string;
-  /** maker.executable: written as is. */
-  executable?: string;
-  args?: string[];
-  linesep?: string;
-}
-
-const PY_MAKER = String.raw`
-import io, json, os, sys, zipfile
-from pip._vendor.distlib import scripts
-from pip._vendor.distlib.scripts import ScriptMaker
-
-STUBS = os.path.dirname(scripts.__file__)
-out = {}
-for job in json.loads(sys.argv[1]):
-    maker = ScriptMaker(None, sys.argv[2], add_launchers=True)
-    maker._is_nt = True
-    maker.variants = {''}
-    bits, suffix = {'x64': ('64', ''), 'x86': ('32', ''), 'arm64': ('64', '-arm')}[job['arch']]
-    maker._get_launcher = lambda kind, b=bits, s=suffix: open(os.path.join(STUBS, kind + b + s + '.exe'), 'rb').read()
-    if job.get('executable') is not None:
-        maker.executable = job['executable']
-    else:
-        scripts.get_executable = lambda p=job['python']: p
-    saved = os.name, os.linesep
-    os.name, os.linesep = 'nt', job.get('linesep', '\n')
-    try:
-        options = {'gui': True} if job.get('gui') else {}
-        if job.get('args'):
-            options['interpreter_args'] = job['args']
-        [written] = maker.make(job['name'] + ' = demo_pkg.cli:main', options or None)
-    finally:
-        os.name, os.linesep = saved
-    with zipfile.ZipFile(written) as z:
-        main = z.read('__main__.py')
-    out[job['name']] = {'file': written, 'main': main.decode('utf-8')}
-    # The same script in the two other offset conventions, written by CPython's zipfile.
-    if job.get('variants'):
-        stub = open(os.path.join(STUBS, 't64.exe'), 'rb').read()
-        data = open(written, 'rb').read()
-        shebang = data[len(stub):data.index(b'PK\x03\x04', len(stub))]
-        absolute = io.BytesIO(); absolute.write(stub + shebang)
-        with zipfile.ZipFile(absolute, 'a') as z:
-            z.writestr('__main__.py', main)
-        zipapp = io.BytesIO(); zipapp.write(shebang)
-        with zipfile.ZipFile(zipapp, 'a') as z:
-            z.writestr('__main__.py', main)
-        for kind, content in (('absolute', absolute.getvalue()), ('zipapp', stub + zipapp.getvalue())):
-            name = os.path.join(sys.argv[2], job['name'] + '-' + kind + '.exe')
-            open(name, 'wb').write(content)
-            out[job['name'] + '-' + kind] = {'file': name, 'main': main.decode('utf-8')}
-print(json.dumps(out))
-`;
+const noDistlib = distlibSkip();
 
 const PY312 = 'C:\\Program Files\\Python312\\python.exe';
 
-const DISTLIB_JOBS: (DistlibJob & { variants?: boolean })[] = [
+const DISTLIB_JOBS: DistlibJob[] = [
   { name: 'console', arch: 'x64', python: PY312, variants: true },
   { name: 'gui', arch: 'x64', gui: true, python: PY312 },
   { name: 'x86-console', arch: 'x86', python: 'C:\\Python312-32\\python.exe' },
@@ -189,22 +140,8 @@ const DISTLIB_LINES: Record<string, string> = {
   bare: '#!python.exe\n',
 };
 
-interface Made {
-  file: string;
-  main: string;
-}
-
-function makeDistlib(): Record<string, Made> {
-  if (noDistlib !== false) return {};
-  const dir = path.join(work, 'distlib');
-  fs.mkdirSync(dir, { recursive: true });
-  const r = spawnSync('python3', ['-c', PY_MAKER, JSON.stringify(DISTLIB_JOBS), dir], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `ScriptMaker failed: ${r.stderr}`);
-  return JSON.parse(r.stdout) as Record<string, Made>;
-}
-
-const made = makeDistlib();
-const fixture = (name: string): Made => {
+const made: Record<string, MadeScript> = noDistlib === false ? makeDistlib(path.join(work, 'distlib'), DISTLIB_JOBS) : {};
+const fixture = (name: string): MadeScript => {
   const m = made[name];
   if (m === undefined) throw new Error(`no fixture ${name}`);
   return m;
@@ -218,21 +155,7 @@ function shebangBytes(bytes: Uint8Array): string {
 }
 
 function expectDistlib(name: string, file: string, main: string): ForeignLauncher {
-  return {
-    format: 'distlib',
-    kind: 'script',
-    arch: 'x64',
-    gui: false,
-    interpreter: null,
-    interpreterArgs: [],
-    interpreterRelative: null,
-    interpreterSearched: false,
-    script: main,
-    entryPoint: 'demo_pkg.cli:main',
-    signed: false,
-    files: [path.resolve(file)],
-    ...DISTLIB_EXPECTED[name],
-  };
+  return expectLauncher({ format: 'distlib', kind: 'script', script: main, entryPoint: DEMO_ENTRY, files: [path.resolve(file)], ...DISTLIB_EXPECTED[name] });
 }
 
 describe('distlib: launchers written by ScriptMaker read back', { skip: noDistlib }, () => {
@@ -278,10 +201,7 @@ describe("distlib: the stub's shebang parser (launcher.c), on constructed lines"
   for (const [line, expected] of cases) {
     test(JSON.stringify(line), () => {
       const got = readDistlib('c.exe', withLine(line))!;
-      assert.deepEqual({ ...got, script: null, files: [] }, {
-        format: 'distlib', kind: 'script', arch: 'x64', gui: false, interpreter: null, interpreterArgs: [], interpreterRelative: null,
-        interpreterSearched: false, script: null, entryPoint: null, signed: false, files: [], ...expected,
-      });
+      assert.deepEqual({ ...got, script: null, files: [] }, expectLauncher({ format: 'distlib', kind: 'script', files: [], ...expected }));
     });
   }
 
@@ -323,7 +243,7 @@ const TARGETS: Target[] = [
 describe('distlib: retargetDistlib rewrites the shebang and keeps the zip runnable', { skip: noDistlib }, () => {
   const retargetable = Object.keys(DISTLIB_EXPECTED);
   for (const name of retargetable) {
-    test(name, () => {
+    test(name, (ctx) => {
       const { file, main } = fixture(name);
       const bytes = read(file);
       const before = readDistlib(file, bytes)!;
@@ -356,7 +276,7 @@ describe('distlib: retargetDistlib rewrites the shebang and keeps the zip runnab
           assert.equal(zipAfter.arcOffset, zipBefore.arcOffset, 'offsets still count from the same place');
           assert.equal(zipAfter.start, zipBefore.start + delta);
         }
-        if (noPython === false) assertRuns(target);
+        assertRuns(ctx, target);
       }
     });
   }
@@ -390,14 +310,14 @@ describe('distlib: retargetDistlib rewrites the shebang and keeps the zip runnab
     assert.throws(() => retargetDistlib(stub, 'C:\\py\\python.exe', 'stub.exe'), (e: unknown) => e instanceof BounceError && e.kind === 'badFormat');
   });
 
-  test('a signed launcher (osslsigncode) reads as signed and is refused with SignedFileError', { skip: signSkip() }, () => {
+  test('a signed launcher (osslsigncode) reads as signed and is refused with SignedFileError', { skip: signSkip() }, (t) => {
     const signed = sign(fixture('console').file);
     const bytes = read(signed);
     const info = readDistlib(signed, bytes)!;
     assert.equal(info.signed, true);
     assert.equal(info.interpreter, PY312);
     assert.throws(() => retargetDistlib(bytes, 'C:\\py\\python.exe', signed), (e: unknown) => e instanceof SignedFileError);
-    if (noPython === false) assertRuns(signed);
+    assertRuns(t, signed);
   });
 });
 
@@ -428,55 +348,19 @@ function sign(file: string): string {
 // ---------------------------------------------------------------------------------------------
 // uv (resources), uv-trailer and posy: constructed.
 
-/** uv's __main__.py (crates/uv-install-wheel wheel.rs get_script_launcher, uv >= 0.5.19). */
-function uvScript(python: string): string {
-  return (
-    `#!${python}\n# -*- coding: utf-8 -*-\nimport sys\nfrom demo_pkg.cli import main\nif __name__ == "__main__":\n` +
-    '    if sys.argv[0].endswith("-script.pyw"):\n        sys.argv[0] = sys.argv[0][:-11]\n' +
-    '    elif sys.argv[0].endswith(".exe"):\n        sys.argv[0] = sys.argv[0][:-4]\n    sys.exit(main())\n'
-  );
-}
-
-const mainZip = (text: string): Uint8Array => encodeZip([{ name: '__main__.py', data: utf8(text) }]);
-
-/** A Bounce stub plus uv's resources (language 0), as UpdateResourceW would add them. */
-function uvLauncher(o: { arch?: Arch; gui?: boolean; kind: 1 | 2; python: string; zip?: Uint8Array }): Uint8Array {
-  const stub = readStub(o.arch ?? 'x64', o.gui ?? false);
-  const existing: Resource[] = readResources(stub, parsePe(stub)).map((r) => ({ type: r.type, name: r.name, lang: r.lang, data: r.data, codePage: r.codePage }));
-  const uv: Resource[] = [
-    { type: RT_RCDATA, name: 'UV_TRAMPOLINE_KIND', lang: 0, data: new Uint8Array([o.kind]) },
-    { type: RT_RCDATA, name: 'UV_PYTHON_PATH', lang: 0, data: utf8(o.python) },
-  ];
-  if (o.zip !== undefined) uv.push({ type: RT_RCDATA, name: 'UV_SCRIPT_DATA', lang: 0, data: o.zip });
-  return replaceResources(stub, [...existing, ...uv]).file;
-}
-
-/** Bounce stub ‖ zip ‖ path ‖ u32 LE length ‖ magic. */
-function uvTrailerLauncher(o: { magic: 'UVUV' | 'UVSC' | 'UVPY'; python: string; zip?: Uint8Array; arch?: Arch; gui?: boolean }): Uint8Array {
-  const p = utf8(o.python);
-  const len = new Uint8Array(4);
-  new DataView(len.buffer).setUint32(0, p.length, true);
-  return Buffer.concat([readStub(o.arch ?? 'x64', o.gui ?? false), o.zip ?? new Uint8Array(0), p, len, utf8(o.magic)]);
-}
-
 const UV_PY = 'C:\\Users\\me\\proj\\.venv\\Scripts\\python.exe';
 
 function expectUv(format: 'uv' | 'uv-trailer', file: string, extra: Partial<ForeignLauncher>): ForeignLauncher {
-  return {
+  return expectLauncher({
     format,
     kind: 'script',
-    arch: 'x64',
-    gui: false,
     interpreter: UV_PY,
-    interpreterArgs: [],
     interpreterRelative: false,
-    interpreterSearched: false,
     script: uvScript(UV_PY),
-    entryPoint: 'demo_pkg.cli:main',
-    signed: false,
+    entryPoint: DEMO_ENTRY,
     files: [path.resolve(file)],
     ...extra,
-  };
+  });
 }
 
 describe('uv >= 0.9.9 (resources, constructed on a Bounce stub)', () => {
@@ -513,7 +397,7 @@ describe('uv >= 0.9.9 (resources, constructed on a Bounce stub)', () => {
     }
   });
 
-  test('retargetUv replaces UV_PYTHON_PATH only, python3 still runs the zipapp; bad paths and non-uv files are refused', () => {
+  test('retargetUv replaces UV_PYTHON_PATH only, python3 still runs the zipapp; bad paths and non-uv files are refused', (t) => {
     for (const [file, to, stored, relative] of [
       [script, 'D:\\other place\\python.exe', 'D:\\other place\\python.exe', false],
       [script, '../python/python.exe', '..\\python\\python.exe', true],
@@ -526,19 +410,19 @@ describe('uv >= 0.9.9 (resources, constructed on a Bounce stub)', () => {
       // Every other resource is the same.
       const others = (b: Uint8Array) => readResources(b, parsePe(b)).filter((r) => r.name !== 'UV_PYTHON_PATH').map((r) => [r.type, r.name, r.lang, Buffer.from(r.data).toString('hex')]);
       assert.deepEqual(others(out), others(bytes));
-      if (noPython === false && file === script) assertRuns(target);
+      if (file === script) assertRuns(t, target);
     }
-    if (noPython === false) assertRuns(script);
+    assertRuns(t, script);
     assert.throws(() => retargetUv(read(script), 'C:python.exe'), (e: unknown) => e instanceof BounceError && e.kind === 'invalidInput');
     assert.throws(() => retargetUv(readStub('x64', false), 'C:\\py\\python.exe'), (e: unknown) => e instanceof BounceError && e.kind === 'badFormat');
   });
 
-  test('a signed uv launcher (osslsigncode) reads as signed; retargetUv refuses it with SignedFileError', { skip: signSkip() }, () => {
+  test('a signed uv launcher (osslsigncode) reads as signed; retargetUv refuses it with SignedFileError', { skip: signSkip() }, (t) => {
     const signed = sign(script);
     const bytes = read(signed);
     assert.equal(readUv(signed, bytes)!.signed, true);
     assert.throws(() => retargetUv(bytes, 'C:\\py\\python.exe', signed), (e: unknown) => e instanceof SignedFileError && e.path === signed);
-    if (noPython === false) assertRuns(signed);
+    assertRuns(t, signed);
   });
 });
 
@@ -574,7 +458,7 @@ describe('uv 0.1.8 to 0.9.8 (trailer, constructed)', () => {
     }
   });
 
-  test('retargetUvTrailer rewrites path, length and magic; the zip stays where it was; python3 runs it', () => {
+  test('retargetUvTrailer rewrites path, length and magic; the zip stays where it was; python3 runs it', (t) => {
     for (const [file, to] of [[uvsc, 'D:\\a much longer path than before\\Python 3.13\\python.exe'], [uvuv, 'py.exe'], [uvpy, 'E:\\x\\python.exe']] as const) {
       const bytes = read(file);
       const out = retargetUvTrailer(bytes, to, file);
@@ -582,12 +466,12 @@ describe('uv 0.1.8 to 0.9.8 (trailer, constructed)', () => {
       const was = readUvTrailer(file, bytes)!;
       assert.deepEqual(readUvTrailer(target, out), { ...was, interpreter: to, interpreterRelative: to === 'py.exe', files: [path.resolve(target)] });
       assert.equal(ascii(out.subarray(out.length - 4)), ascii(bytes.subarray(bytes.length - 4)), 'same magic');
-      if (noPython === false && was.kind === 'script') assertRuns(target);
+      if (was.kind === 'script') assertRuns(t, target);
     }
     assert.throws(() => retargetUvTrailer(read(uvsc), `C:\\${'x'.repeat(33 * 1024)}.exe`), (e: unknown) => e instanceof BounceError && e.kind === 'invalidInput');
   });
 
-  test("the trailer as pex writes it (zipfile in append mode: offsets count from the file's start)", { skip: noPython }, () => {
+  test("the trailer as pex writes it (zipfile in append mode: offsets count from the file's start)", { skip: noPython }, (t) => {
     const code = String.raw`
 import io, struct, sys, zipfile
 stub, script, python = sys.argv[1:4]
@@ -605,35 +489,22 @@ sys.stdout.buffer.write(b.getvalue())
     assert.deepEqual(readUvTrailer(file, read(file)), expectUv('uv-trailer', file, {}));
     const target = put('uvt-retarget/pex.exe', retargetUvTrailer(read(file), 'D:\\py\\python.exe', file));
     assert.equal(readUvTrailer(target, read(target))!.interpreter, 'D:\\py\\python.exe');
-    assertRuns(target);
+    assertRuns(t, target);
   });
 });
 
 describe('posy (constructed: Bounce stub ‖ zip)', () => {
   const script = uvScript('python.exe').replace(/^#!.*\n/, '');
-  const posy = put('posy/tool.exe', Buffer.concat([readStub('x64', false), mainZip(script)]));
-  const posyGui = put('posy/gui.exe', Buffer.concat([readStub('arm64', true), mainZip(script)]));
+  const posy = put('posy/tool.exe', posyLauncher(script));
+  const posyGui = put('posy/gui.exe', posyLauncher(script, { arch: 'arm64', gui: true }));
 
-  test('read back with no interpreter; retargetPosy refuses (invalidInput); python3 runs it', () => {
-    const expected: ForeignLauncher = {
-      format: 'posy',
-      kind: 'script',
-      arch: 'x64',
-      gui: false,
-      interpreter: null,
-      interpreterArgs: [],
-      interpreterRelative: null,
-      interpreterSearched: false,
-      script,
-      entryPoint: 'demo_pkg.cli:main',
-      signed: false,
-      files: [path.resolve(posy)],
-    };
+  test('read back with no interpreter; retargetPosy refuses (invalidInput); python3 runs it', (t) => {
+    const expected = expectLauncher({ format: 'posy', kind: 'script', script, entryPoint: DEMO_ENTRY, files: [path.resolve(posy)] });
     assert.deepEqual(readPosy(posy, read(posy)), expected);
     assert.deepEqual(readPosy(posyGui, read(posyGui)), { ...expected, arch: 'arm64', gui: true, files: [path.resolve(posyGui)] });
     assert.throws(() => retargetPosy(read(posy), 'C:\\py\\python.exe', posy), (e: unknown) => e instanceof BounceError && e.kind === 'invalidInput' && /carries no interpreter path/.test(e.message));
     for (const other of [readUv, readUvTrailer, readDistlib]) assert.equal(other(posy, read(posy)), null, other.name);
-    if (noPython === false) assertRuns(posy);
+    assertRuns(t, posy);
   });
 
   test('the rule between posy and distlib: a `#!` line in front of the zip makes it distlib', () => {
@@ -647,82 +518,7 @@ describe('posy (constructed: Bounce stub ‖ zip)', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Hostile files: seeded mutations of real distlib and constructed uv/posy launchers.
-
-interface Field {
-  at: number;
-  size: 2 | 4;
-}
-
-/** Length and offset fields worth inflating: PE headers, resource data entries, zip records, trailer. */
-function lengthFields(bytes: Uint8Array): Field[] {
-  const fields: Field[] = [{ at: 0x3c, size: 4 }];
-  const pe = parsePe(bytes);
-  const peAt = fields[0]!.at;
-  const e = bytes[peAt]! | (bytes[peAt + 1]! << 8);
-  fields.push({ at: e + 6, size: 2 }, { at: e + 20, size: 2 }, { at: pe.offsets.directories - 4, size: 4 });
-  for (let i = 0; i < pe.directories.length; i++) fields.push({ at: pe.offsets.directories + 8 * i, size: 4 }, { at: pe.offsets.directories + 8 * i + 4, size: 4 });
-  for (const s of pe.sections) for (const k of [8, 12, 16, 20]) fields.push({ at: s.headerOffset + k, size: 4 });
-  const rsrc = pe.sections.find((s) => s.name === '.rsrc');
-  if (rsrc !== undefined) {
-    for (const r of readResources(bytes, pe)) {
-      const rva = r.fileOffset - rsrc.rawPointer + rsrc.virtualAddress;
-      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      for (let at = rsrc.rawPointer; at + 8 <= rsrc.rawPointer + rsrc.rawSize; at += 4) {
-        if (view.getUint32(at, true) === rva && view.getUint32(at + 4, true) === r.data.length) fields.push({ at, size: 4 }, { at: at + 4, size: 4 });
-      }
-    }
-    for (let at = rsrc.rawPointer; at < rsrc.rawPointer + Math.min(rsrc.rawSize, 128); at += 2) fields.push({ at, size: 2 });
-  }
-  try {
-    const z = locateZip(bytes);
-    for (const k of [8, 10]) fields.push({ at: z.endPos + k, size: 2 });
-    for (const k of [12, 16]) fields.push({ at: z.endPos + k, size: 4 });
-    fields.push({ at: z.endPos + 20, size: 2 });
-    for (const f of z.localOffsetFields) {
-      const c = f - 42;
-      for (const k of [20, 24, 42]) fields.push({ at: c + k, size: 4 });
-      for (const k of [28, 30, 32]) fields.push({ at: c + k, size: 2 });
-      const local = z.arcOffset + new DataView(bytes.buffer, bytes.byteOffset).getUint32(f, true);
-      for (const k of [18, 22]) fields.push({ at: local + k, size: 4 });
-      for (const k of [26, 28]) fields.push({ at: local + k, size: 2 });
-    }
-  } catch {
-    // no zip (a proxy)
-  }
-  if (/^UV(UV|SC|PY)$/.test(ascii(bytes.subarray(bytes.length - 4)))) fields.push({ at: bytes.length - 8, size: 4 });
-  return fields.filter((f) => f.at >= 0 && f.at + f.size <= bytes.length);
-}
-
-function mutate(rand: () => number, base: Uint8Array, fields: Field[], tail: number): { how: string; bytes: Uint8Array } {
-  const pick = (n: number): number => Math.floor(rand() * n);
-  const kind = pick(3);
-  if (kind === 0) {
-    const b = base.slice();
-    const n = 1 + pick(4);
-    const spots: number[] = [];
-    for (let i = 0; i < n; i++) {
-      // Half in the payload end of the file (shebang, zip, trailer, resources), half anywhere.
-      const at = rand() < 0.5 ? Math.max(0, b.length - 1 - pick(tail)) : pick(b.length);
-      b[at] = pick(256);
-      spots.push(at);
-    }
-    return { how: `bytes changed at ${spots.join(', ')}`, bytes: b };
-  }
-  if (kind === 1) {
-    const len = rand() < 0.5 ? Math.max(0, base.length - 1 - pick(tail)) : pick(base.length);
-    return { how: `truncated to ${len}`, bytes: base.slice(0, len) };
-  }
-  const f = fields[pick(fields.length)]!;
-  const b = base.slice();
-  const view = new DataView(b.buffer);
-  const old = f.size === 2 ? view.getUint16(f.at, true) : view.getUint32(f.at, true);
-  const values = f.size === 2 ? [0xffff, 0x8000, old + 1, old * 2 + 1, pick(0x10000)] : [0xffffffff, 0x7fffffff, 0x80000000, b.length, b.length + 1, old + 1, old * 2 + 1, Math.floor(rand() * 2 ** 32)];
-  const v = values[pick(values.length)]! % (f.size === 2 ? 0x10000 : 2 ** 32);
-  if (f.size === 2) view.setUint16(f.at, v, true);
-  else view.setUint32(f.at, v, true);
-  return { how: `${f.size}-byte field at ${f.at} set from ${old} to ${v}`, bytes: b };
-}
+// Hostile files: seeded mutations of real distlib and constructed uv, uv-trailer and posy launchers.
 
 describe('hostile files: mutated launchers give a result, null or a BounceError, and nothing else', () => {
   test('a deflated __main__.py is read, but one claiming more bytes than the whole file is refused before inflating', { skip: noPython }, () => {
@@ -746,71 +542,73 @@ sys.stdout.buffer.write(b.getvalue())
     assert.throws(() => readDistlib('bomb.exe', bomb), (e: unknown) => e instanceof BounceError && e.kind === 'badFormat' && /claims 50000000 bytes/.test(e.message));
   });
 
-  test('seeded mutations of real distlib and constructed uv, uv-trailer and posy launchers', () => {
-    const bases: [string, Uint8Array][] = [
+  test('seeded mutations of constructed uv, uv-trailer and posy launchers', () => {
+    mutateEveryReader(0x5eed_f00d, [
       ['uv script', uvLauncher({ kind: 1, python: UV_PY, zip: mainZip(uvScript(UV_PY)) })],
       ['uv proxy x86', uvLauncher({ kind: 2, python: 'python.exe', arch: 'x86' })],
       ['uv-trailer UVSC', uvTrailerLauncher({ magic: 'UVSC', python: UV_PY, zip: mainZip(uvScript(UV_PY)) })],
       ['uv-trailer UVPY', uvTrailerLauncher({ magic: 'UVPY', python: UV_PY })],
-      ['posy', Buffer.concat([readStub('x64', false), mainZip(uvScript('p'))])],
-    ];
-    if (noDistlib === false) {
-      for (const name of ['console', 'gui', 'relative-quoted', 'env', 'x86-console', 'crlf', 'console-zipapp', 'console-absolute']) {
-        bases.push([`distlib ${name}`, read(fixture(name).file)]);
-      }
-    }
-    const readers = { readUv, readUvTrailer, readDistlib, readPosy };
-    const rewriters = { retargetUv, retargetUvTrailer, retargetDistlib, retargetPosy };
-    const seed = 0x5eed_f00d;
-    const rand = prng(seed);
-    const PER_BASE = 150;
-    let calls = 0;
-    let results = 0;
-    let nulls = 0;
-    let errors = 0;
-    let total = 0;
-    let slowest = { ms: 0, what: '' };
-    for (const [name, base] of bases) {
-      const fields = lengthFields(base);
-      for (let i = 0; i < PER_BASE; i++) {
-        const { how, bytes } = mutate(rand, base, fields, 4096);
-        const label = `seed ${seed}, ${name} #${i}: ${how}`;
-        const attempts: [string, () => unknown][] = [
-          ...Object.entries(readers).map(([fn, read_]): [string, () => unknown] => [fn, () => read_('m.exe', bytes)]),
-          ...Object.entries(rewriters).map(([fn, rw]): [string, () => unknown] => [fn, () => rw(bytes, 'C:\\new\\python.exe', 'm.exe')]),
-        ];
-        for (const [fn, call] of attempts) {
-          const t0 = performance.now();
-          let outcome: unknown;
-          try {
-            outcome = call();
-          } catch (e) {
-            if (!(e instanceof BounceError)) assert.fail(`${fn} threw ${e instanceof Error ? e.stack : String(e)} (${label})`);
-            assert.equal(e.path, 'm.exe', `${fn}: the error names the file (${label}): ${e.message}`);
-            errors++;
-            outcome = e;
-          }
-          const ms = performance.now() - t0;
-          total += ms;
-          calls++;
-          if (ms > slowest.ms) slowest = { ms, what: `${fn}, ${label}` };
-          if (outcome === null) nulls++;
-          else if (outcome instanceof Uint8Array) results++;
-          else if (!(outcome instanceof BounceError)) {
-            const r = outcome as ForeignLauncher;
-            assert.ok(typeof r.format === 'string' && typeof r.kind === 'string' && Array.isArray(r.interpreterArgs), `${fn}: ${label}`);
-            assert.ok(r.interpreter === null || typeof r.interpreter === 'string');
-            results++;
-          }
+      ['posy', posyLauncher(uvScript('p'))],
+    ]);
+  });
+
+  test('seeded mutations of real distlib launchers (ScriptMaker)', { skip: noDistlib }, () => {
+    const names = ['console', 'gui', 'relative-quoted', 'env', 'x86-console', 'crlf', 'console-zipapp', 'console-absolute'];
+    mutateEveryReader(0x5eed_d157, names.map((name): [string, Uint8Array] => [`distlib ${name}`, read(fixture(name).file)]));
+  });
+});
+
+/**
+ * Every reader and rewriter of this file's formats on PER_BASE seeded mutations of each base:
+ * each gives a result, null, or a BounceError naming the file, and nothing else. Prints the time taken.
+ */
+function mutateEveryReader(seed: number, bases: readonly [string, Uint8Array][]): void {
+  const readers = { readUv, readUvTrailer, readDistlib, readPosy };
+  const rewriters = { retargetUv, retargetUvTrailer, retargetDistlib, retargetPosy };
+  const rand = prng(seed);
+  const PER_BASE = 150;
+  const n = { calls: 0, results: 0, nulls: 0, errors: 0, ms: 0 };
+  let slowest = { ms: 0, what: '' };
+  for (const [name, base] of bases) {
+    const fields = lengthFields(base);
+    for (let i = 0; i < PER_BASE; i++) {
+      const { how, bytes } = mutate(rand, base, fields, 4096);
+      const label = `seed 0x${seed.toString(16)}, ${name} #${i}: ${how}`;
+      const attempts: [string, () => unknown][] = [
+        ...Object.entries(readers).map(([fn, read_]): [string, () => unknown] => [fn, () => read_('m.exe', bytes)]),
+        ...Object.entries(rewriters).map(([fn, rw]): [string, () => unknown] => [fn, () => rw(bytes, 'C:\\new\\python.exe', 'm.exe')]),
+      ];
+      for (const [fn, call] of attempts) {
+        const t0 = performance.now();
+        let outcome: unknown;
+        try {
+          outcome = call();
+        } catch (e) {
+          if (!(e instanceof BounceError)) assert.fail(`${fn} threw ${e instanceof Error ? e.stack : String(e)} (${label})`);
+          assert.equal(e.path, 'm.exe', `${fn}: the error names the file (${label}): ${e.message}`);
+          n.errors++;
+          outcome = e;
+        }
+        const ms = performance.now() - t0;
+        n.ms += ms;
+        n.calls++;
+        if (ms > slowest.ms) slowest = { ms, what: `${fn}, ${label}` };
+        if (outcome === null) n.nulls++;
+        else if (outcome instanceof Uint8Array) n.results++;
+        else if (!(outcome instanceof BounceError)) {
+          const r = outcome as ForeignLauncher;
+          assert.ok(typeof r.format === 'string' && typeof r.kind === 'string' && Array.isArray(r.interpreterArgs), `${fn}: ${label}`);
+          assert.ok(r.interpreter === null || typeof r.interpreter === 'string');
+          n.results++;
         }
       }
     }
-    console.log(
-      `${calls} calls on ${bases.length * PER_BASE} mutated files (seed ${seed}): ${results} results, ${nulls} null, ${errors} BounceError; ` +
-        `${total.toFixed(0)} ms in all, slowest ${slowest.ms.toFixed(1)} ms (${slowest.what})`,
-    );
-  });
-});
+  }
+  console.log(
+    `${n.calls} calls on ${bases.length * PER_BASE} mutated files (seed 0x${seed.toString(16)}): ${n.results} results, ${n.nulls} null, ${n.errors} BounceError; ` +
+      `${n.ms.toFixed(0)} ms in all, slowest ${slowest.ms.toFixed(1)} ms (${slowest.what})`,
+  );
+}
 
 // ---------------------------------------------------------------------------------------------
 // Under Wine: distlib's own stub runs the rewritten shebang.

@@ -1,25 +1,19 @@
 // Tests for the formats whose payload sits beside the launcher or is a script:
 // src/formats/setuptools.ts, bun.ts, scoop.ts, cmdshim.ts (readers and retarget encoders).
 //
-// Real files versus constructed ones:
-// - setuptools: written by this machine's setuptools (ScriptWriter's WindowsExecutableLauncherWriter,
-//   run with python3 for a fake distribution, its architecture switched by patching is_64bit /
-//   get_platform): the real cli-*.exe / gui-*.exe copies, `-script.py[w]` and the x86 manifest.
-//   Skipped when python3 has no setuptools with that writer. The pre-2020 `pkg_resources`
-//   template and the distlib-style script are constructed.
-// - cmd-shim: written by npm's `cmd-shim` and pnpm's `@zkochan/cmd-shim` (dev dependencies: the
-//   newest releases that support Node 20, 8.0.0 and 7.0.0). pnpm 9's `# cmd-shim-target=` marker
-//   line, which 7.0.0 does not write, is appended to a real file as pnpm 9 writes it. The rewritten
-//   sh shims are run with /bin/sh against a fake interpreter that prints its argv.
-// - Bun and Scoop: the `.bunx` and `.shim` files are built here from the documented layouts
-//   (Bun's BinLinkingShim.zig, kiennq's shim.cpp / ScoopInstaller's README), by an encoder in
-//   this test that shares no code with the module; the `.exe` beside them is one of our stubs
-//   (any PE serves: neither reader looks inside beyond the PE headers).
+// The fixtures come from test/support/fixtures.ts, which says how each is made. Real files:
+// setuptools launchers written by this machine's setuptools (skipped, with the reason, when
+// python3 has no setuptools with that writer), and npm's and pnpm's cmd-shim files written by
+// their packages (dev dependencies: the newest releases that support Node 20, cmd-shim 8.0.0 and
+// @zkochan/cmd-shim 7.0.0). Constructed here: setuptools' pre-2020 `pkg_resources` template and a
+// distlib-style script; pnpm 9's `# cmd-shim-target=` marker line, which 7.0.0 does not write,
+// appended to a real file as pnpm 9 writes it. Constructed in fixtures.ts from the documented
+// layouts: Bun's `.bunx` and Scoop's `.shim` files, beside one of our stubs. The rewritten sh
+// shims are run with /bin/sh against a fake interpreter that prints its argv.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { BounceError, SignedFileError } from '../src/errors.js';
@@ -31,6 +25,19 @@ import { MAX_SIDECAR_BYTES } from '../src/formats/sidecar.js';
 import type { ForeignLauncher } from '../src/formats/types.js';
 import { entryPointScript } from '../src/python/script.js';
 import { readStub } from '../src/stubs.js';
+import {
+  bunx,
+  cmdShimFiles,
+  expectLauncher,
+  readBytes as read,
+  setuptoolsSkip,
+  utf8,
+  writeBunShim,
+  writeCmdShim,
+  writeScoopShim,
+  writeSetuptools,
+  type PnpmOptions,
+} from './support/fixtures.js';
 import { prng } from './support/prng.js';
 
 const work = mkdtempSync(join(tmpdir(), 'bounce-sidecar-'));
@@ -42,9 +49,7 @@ function freshDir(name: string): string {
   return dir;
 }
 
-const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const text = (b: Uint8Array): string => new TextDecoder('utf-8', { ignoreBOM: true }).decode(b);
-const read = (p: string): Uint8Array => new Uint8Array(readFileSync(p));
 
 function isBounce(kind?: BounceError['kind']) {
   return (e: unknown): boolean => {
@@ -91,34 +96,11 @@ const PE_ARM = readStub('arm64', false);
 // ---------------------------------------------------------------------------------------------
 // setuptools (real files)
 
-const SETUPTOOLS_WRITER = String.raw`
-import json, os, sys, warnings
-warnings.simplefilter('ignore')
-spec = json.loads(sys.argv[1])
-import setuptools.command.easy_install as m
-arch = spec['arch']
-m.is_64bit = lambda: arch != 'x86'
-m.get_platform = lambda: {'x64': 'win-amd64', 'x86': 'win32', 'arm64': 'win-arm64'}[arch]
-class Dist:
-    def as_requirement(self):
-        return 'spam==1.0'
-    def get_entry_map(self, group):
-        return {'console_scripts': {'spam': None}, 'gui_scripts': {'spam-gui': None}}[group]
-W = m.WindowsExecutableLauncherWriter
-header = W.get_header('', spec['executable'])
-for res in W.get_args(Dist(), header):
-    name, data, mode = res[0], res[1], res[2]
-    with open(os.path.join(spec['dir'], name), 'wb' if mode == 'b' else 'w') as f:
-        f.write(data)
-`;
+const noSetuptools = setuptoolsSkip();
 
-const setuptoolsProbe = spawnSync('python3', ['-c', 'import setuptools, setuptools.command.easy_install as m; m.WindowsExecutableLauncherWriter; print(setuptools.__version__)'], { encoding: 'utf8' });
-const setuptoolsSkip = setuptoolsProbe.status === 0 ? false : 'python3 has no setuptools with easy_install.WindowsExecutableLauncherWriter';
-
-function writeSetuptools(arch: 'x64' | 'x86' | 'arm64', executable: string | string[]): string {
+function writeSetuptoolsDir(arch: 'x64' | 'x86' | 'arm64', executable: string | string[]): string {
   const dir = freshDir(`setuptools-${arch}`);
-  const r = spawnSync('python3', ['-c', SETUPTOOLS_WRITER, JSON.stringify({ dir, arch, executable })], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
+  writeSetuptools(dir, arch, executable);
   return dir;
 }
 
@@ -126,8 +108,8 @@ const PY = 'C:\\Program Files\\Python311\\python.exe';
 const PYW = 'C:\\Program Files\\Python311\\pythonw.exe';
 
 for (const arch of ['x64', 'x86', 'arm64'] as const) {
-  test(`setuptools ${arch}: real console and GUI launchers read back`, { skip: setuptoolsSkip }, () => {
-    const dir = writeSetuptools(arch, [PY, '-E']);
+  test(`setuptools ${arch}: real console and GUI launchers read back`, { skip: noSetuptools }, () => {
+    const dir = writeSetuptoolsDir(arch, [PY, '-E']);
     const manifest = arch === 'x86';
     for (const [name, gui, interpreter, script] of [
       ['spam', false, PY, 'spam-script.py'],
@@ -135,7 +117,7 @@ for (const arch of ['x64', 'x86', 'arm64'] as const) {
     ] as const) {
       const exe = join(dir, `${name}.exe`);
       const got = readSetuptools(exe, read(exe));
-      const expected: ForeignLauncher = {
+      const expected = expectLauncher({
         format: 'setuptools',
         kind: 'script',
         arch,
@@ -143,12 +125,9 @@ for (const arch of ['x64', 'x86', 'arm64'] as const) {
         interpreter,
         interpreterArgs: ['-E'],
         interpreterRelative: false,
-        interpreterSearched: false,
         script: join(dir, script),
-        entryPoint: null,
-        signed: false,
         files: [exe, join(dir, script), ...(manifest ? [`${exe}.manifest`] : [])],
-      };
+      });
       assert.deepEqual(got, expected);
       assert.match(text(read(join(dir, script))), /^#!"C:\\Program Files\\Python311\\pythonw?\.exe" -E\n/);
       assert.deepEqual(parseSetuptoolsEntryScript(text(read(join(dir, script)))), {
@@ -161,18 +140,18 @@ for (const arch of ['x64', 'x86', 'arm64'] as const) {
   });
 }
 
-test('setuptools: an executable given as a string with a space is read the way the launcher splits it', { skip: setuptoolsSkip }, () => {
+test('setuptools: an executable given as a string with a space is read the way the launcher splits it', { skip: noSetuptools }, () => {
   // setuptools splits a string executable with shlex and re-joins it unquoted: its launcher
   // then runs `C:\Program` (a real setuptools bug this reader reports faithfully).
-  const dir = writeSetuptools('x64', PY);
+  const dir = writeSetuptoolsDir('x64', PY);
   assert.match(text(read(join(dir, 'spam-script.py'))), /^#!C:\\Program Files\\Python311\\python\.exe\n/);
   const got = readSetuptools(join(dir, 'spam.exe'), read(join(dir, 'spam.exe')));
   assert.equal(got?.interpreter, 'C:\\Program');
   assert.deepEqual(got?.interpreterArgs, ['Files\\Python311\\python.exe']);
 });
 
-test('setuptools: retarget rewrites the shebang only; the script still compiles and reads back', { skip: setuptoolsSkip }, () => {
-  const dir = writeSetuptools('x64', [PY, '-E']);
+test('setuptools: retarget rewrites the shebang only; the script still compiles and reads back', { skip: noSetuptools }, () => {
+  const dir = writeSetuptoolsDir('x64', [PY, '-E']);
   for (const [name, script] of [['spam', 'spam-script.py'], ['spam-gui', 'spam-gui-script.pyw']] as const) {
     const scriptPath = join(dir, script);
     const before = read(scriptPath);
@@ -273,36 +252,8 @@ test('setuptools: entry points of other templates; pairing rules; damaged and ov
 // ---------------------------------------------------------------------------------------------
 // Bun (constructed from BinLinkingShim.zig's layout)
 
-const utf16 = (s: string): Buffer => Buffer.from(s, 'utf16le');
-
-/** `.bunx` as Bun's encoder lays it out (see the header of this file). */
-function bunx(binPath: string, command: string | null, tag = 5478): Uint8Array {
-  const parts: Buffer[] = [utf16(binPath), utf16('"\0')];
-  let flags = tag << 3;
-  if (command !== null) {
-    const cmd = utf16(`${command} `);
-    const lengths = Buffer.alloc(8);
-    lengths.writeUInt32LE(utf16(binPath).length, 0);
-    lengths.writeUInt32LE(cmd.length, 4);
-    parts.push(cmd, lengths);
-    flags |= 4;
-    const program = command.split(' ')[0];
-    if (program === 'node' || program === 'bun') flags |= 1;
-    if (tag >= 5477 && (command === 'node' || command.startsWith('node '))) flags |= 2;
-  }
-  const f = Buffer.alloc(2);
-  f.writeUInt16LE(flags);
-  parts.push(f);
-  return new Uint8Array(Buffer.concat(parts));
-}
-
 function bunShim(name: string, data: Uint8Array, exe: Uint8Array = PE): string {
-  const dir = freshDir('bun');
-  const bin = join(dir, 'node_modules', '.bin');
-  mkdirSync(bin, { recursive: true });
-  writeFileSync(join(bin, `${name}.exe`), exe);
-  writeFileSync(join(bin, `${name}.bunx`), data);
-  return join(bin, `${name}.exe`);
+  return writeBunShim(join(freshDir('bun'), 'node_modules', '.bin'), name, data, exe);
 }
 
 test('Bun: shims with and without a shebang read back', () => {
@@ -392,10 +343,7 @@ test('Bun: hostile .bunx files give null or BounceError, never anything else', (
 // Scoop (constructed from kiennq's shim.cpp and Scoop's core.ps1)
 
 function scoopShim(content: string | Uint8Array, exe: Uint8Array = PE): string {
-  const dir = freshDir('scoop');
-  writeFileSync(join(dir, 'git.exe'), exe);
-  writeFileSync(join(dir, 'git.shim'), content);
-  return join(dir, 'git.exe');
+  return writeScoopShim(freshDir('scoop'), 'git', content, exe);
 }
 
 test('Scoop: .shim files read back', () => {
@@ -470,19 +418,6 @@ test('Scoop: hostile .shim files give null or BounceError', () => {
 // ---------------------------------------------------------------------------------------------
 // cmd-shim (real files from npm's and pnpm's packages)
 
-const require = createRequire(import.meta.url);
-const npmCmdShim = require('cmd-shim') as (from: string, to: string) => Promise<void>;
-interface PnpmOptions {
-  createCmdFile?: boolean;
-  createPwshFile?: boolean;
-  preserveSymlinks?: boolean;
-  progArgs?: string[];
-  nodePath?: string | string[];
-  nodeExecPath?: string;
-  prependToPath?: string;
-}
-const pnpmCmdShim = require('@zkochan/cmd-shim') as (src: string, to: string, opts?: PnpmOptions) => Promise<void>;
-
 interface ShimCase {
   tool: 'npm' | 'pnpm';
   name: string;
@@ -535,16 +470,14 @@ function shimFixtures(): Promise<string> {
     for (const c of SHIM_CASES) {
       const target = join(root, 'pkg', 'bin', c.target);
       writeFileSync(target, c.shebang === null ? 'echo hi\n' : `${c.shebang}\nconsole.log(1)\n`);
-      const to = join(root, '.bin', c.name);
-      if (c.tool === 'npm') await npmCmdShim(target, to);
-      else await pnpmCmdShim(target, to, { createCmdFile: true, ...c.opts });
+      await writeCmdShim(c.tool, target, join(root, '.bin', c.name), c.opts);
     }
     return root;
   })();
   return shimRoot;
 }
 
-const SHELL_FILES = (bin: string, name: string): string[] => [join(bin, name), join(bin, `${name}.cmd`), join(bin, `${name}.ps1`)];
+const SHELL_FILES = (bin: string, name: string): string[] => cmdShimFiles(join(bin, name));
 
 test('cmd-shim: each of the three files of real npm and pnpm shims reads back', async () => {
   const root = await shimFixtures();
@@ -554,7 +487,7 @@ test('cmd-shim: each of the three files of real npm and pnpm shims reads back', 
     for (const file of files) {
       const got = readCmdShim(file, read(file));
       const sep = cmdShimShell(file) === 'cmd' ? '\\' : '/';
-      const expected: ForeignLauncher = {
+      const expected = expectLauncher({
         format: 'cmd-shim',
         kind: 'exec',
         arch: null,
@@ -564,10 +497,8 @@ test('cmd-shim: each of the three files of real npm and pnpm shims reads back', 
         interpreterRelative: c.relative,
         interpreterSearched: c.searched,
         script: ['..', 'pkg', 'bin', c.target].join(sep),
-        entryPoint: null,
-        signed: false,
         files,
-      };
+      });
       assert.deepEqual(got, expected, file);
       const shim = decodeCmdShim(read(file), cmdShimShell(file), file);
       assert.equal(shim?.progArgs, c.progArgs ?? '', file);

@@ -8,7 +8,6 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
@@ -16,6 +15,7 @@ import { after, describe, test } from 'node:test';
 import { buildPythonLauncher } from '../src/python/launcher.js';
 import { inspectPath } from '../src/inspect.js';
 import { mapPrefix, relocate } from '../src/relocate.js';
+import { folderHashes } from './support/fixtures.js';
 import { harnessExec, readProbeReport, toWindowsPath } from './support/wine.js';
 import { distlibDir, distlibLauncher, probeAt, probeEnv, REPO, tempDir, windowsSkip } from './support/launchers.js';
 
@@ -32,18 +32,6 @@ const setuptoolsCli = ((): string | null => {
 })();
 const noDistlib = 'reason' in distlib ? distlib.reason : false;
 
-function hashes(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string): void => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out.set(p, createHash('sha256').update(fs.readFileSync(p)).digest('hex'));
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
@@ -85,7 +73,7 @@ async function mixedFolder(name: string): Promise<string> {
 describe('relocate a folder of launchers', () => {
   test('every launcher is rewritten in its own format; zipapps still run; the rest is left alone', async () => {
     const dir = await mixedFolder('mixed');
-    const before = hashes(dir);
+    const before = folderHashes(dir);
     const results = await relocate([dir], { from: 'c:/old', to: 'D:\\new env' });
     const by = new Map(results.map((r) => [path.relative(dir, r.path), r]));
     // (distlib and setuptools only where this machine's python3 has them)
@@ -100,7 +88,7 @@ describe('relocate a folder of launchers', () => {
     assert.equal(by.get(path.join('sub', 'js-tool.cmd'))?.status, 'unchanged');
     assert.equal(by.get('bare.exe')?.status, 'skipped');
     assert.equal(by.get('text.exe')?.status, 'skipped');
-    const after = hashes(dir);
+    const after = folderHashes(dir);
     for (const f of ['bare.exe', 'text.exe', 'sub/js-tool', 'sub/js-tool.cmd', 'sub/js-tool.ps1', 'lib/cli.js', 'sc.exe']) {
       assert.equal(after.get(path.join(dir, f)), before.get(path.join(dir, f)), `${f} byte-identical`);
     }
@@ -118,12 +106,12 @@ describe('relocate a folder of launchers', () => {
 
   test('--dry-run reports the same changes and writes nothing', async () => {
     const dir = await mixedFolder('dry');
-    const before = hashes(dir);
+    const before = folderHashes(dir);
     const r = cli(['relocate', dir, '--from', 'C:\\old', '--to', 'D:\\new', '--dry-run']);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /tool\.exe: bounce would change: C:\\old\\py\\python\.exe -> D:\\new\\py\\python\.exe/);
     assert.match(r.stdout, /\n\d+ to change, \d+ unchanged, \d+ skipped, 0 failed\n$/);
-    assert.deepEqual(hashes(dir), before);
+    assert.deepEqual(folderHashes(dir), before);
   });
 
   test('a signed launcher is refused (exit 6, byte-identical) unless --force, which removes the signature', async (t) => {
