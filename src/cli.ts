@@ -185,8 +185,15 @@ async function cmdInspect(args: string[]): Promise<number> {
   return unreadable > 0 ? ErrorCodes.io : 0;
 }
 
-/** Exit code of `relocate` when any file failed (the others were still done). */
+/** Exit code of `relocate` and `convert` when any file failed (the others were still done). */
 const SOME_FAILED = 6;
+
+/** The report of a run over many files: a line per file and a summary line, or --json. */
+function reportRun<R extends { path: string; format: string; status: string }>(results: R[], json: boolean, describe: (r: R) => string, summary: string): number {
+  if (json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  else process.stdout.write(`${results.map((r) => `${r.path}: ${r.format} ${describe(r)}\n`).join('')}${summary}\n`);
+  return results.some((r) => r.status === 'failed') ? SOME_FAILED : 0;
+}
 
 async function cmdRelocate(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
@@ -213,24 +220,15 @@ async function cmdRelocate(args: string[]): Promise<number> {
     force: values.force === true,
   });
   const count = (s: RelocateResult['status']) => results.filter((r) => r.status === s).length;
-  if (values.json === true) {
-    process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-  } else {
-    const would = values['dry-run'] === true ? 'would change' : 'changed';
-    for (const r of results) {
-      const what =
-        r.status === 'changed'
-          ? `${would}: ${r.before} -> ${r.after}${r.signatureRemoved ? ' (signature removed)' : ''}`
-          : r.status === 'unchanged'
-            ? `unchanged: ${r.before}`
-            : `${r.status}: ${r.reason ?? ''}`;
-      process.stdout.write(`${r.path}: ${r.format} ${what}\n`);
-    }
-    process.stdout.write(
-      `${count('changed')} ${values['dry-run'] === true ? 'to change' : 'changed'}, ${count('unchanged')} unchanged, ${count('skipped')} skipped, ${count('failed')} failed\n`,
-    );
-  }
-  return count('failed') > 0 ? SOME_FAILED : 0;
+  const dryRun = values['dry-run'] === true;
+  const describe = (r: RelocateResult): string =>
+    r.status === 'changed'
+      ? `${dryRun ? 'would change' : 'changed'}: ${r.before} -> ${r.after}${r.signatureRemoved ? ' (signature removed)' : ''}`
+      : r.status === 'unchanged'
+        ? `unchanged: ${r.before}`
+        : `${r.status}: ${r.reason ?? ''}`;
+  const summary = `${count('changed')} ${dryRun ? 'to change' : 'changed'}, ${count('unchanged')} unchanged, ${count('skipped')} skipped, ${count('failed')} failed`;
+  return reportRun(results, values.json === true, describe, summary);
 }
 
 async function cmdConvert(args: string[]): Promise<number> {
@@ -239,21 +237,14 @@ async function cmdConvert(args: string[]): Promise<number> {
   const dryRun = values['dry-run'] === true;
   const results = await convert(positionals, { dryRun });
   const count = (s: ConvertResult['status']) => results.filter((r) => r.status === s).length;
-  if (values.json === true) {
-    process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-  } else {
-    for (const r of results) {
-      let what = `${r.status}: ${r.reason ?? ''}`;
-      if (r.status === 'converted') {
-        const mode = [r.arch, r.gui === null ? null : r.gui ? 'gui' : 'console'].filter((x) => x !== null).join(' ');
-        const removed = r.removed.length > 0 ? `; ${dryRun ? 'would delete' : 'deleted'} ${r.removed.join(', ')}` : '';
-        what = `${dryRun ? 'would convert' : 'converted'}: ${r.interpreter ?? ''}${r.entryPoint ? ` ${r.entryPoint}` : ''} (${mode})${removed}`;
-      }
-      process.stdout.write(`${r.path}: ${r.format} ${what}\n`);
-    }
-    process.stdout.write(`${count('converted')} ${dryRun ? 'to convert' : 'converted'}, ${count('skipped')} skipped, ${count('failed')} failed\n`);
-  }
-  return count('failed') > 0 ? SOME_FAILED : 0;
+  const describe = (r: ConvertResult): string => {
+    if (r.status !== 'converted') return `${r.status}: ${r.reason ?? ''}`;
+    const mode = [r.arch, r.gui === null ? null : r.gui ? 'gui' : 'console'].filter((x) => x !== null).join(' ');
+    const removed = r.removed.length > 0 ? `; ${dryRun ? 'would delete' : 'deleted'} ${r.removed.join(', ')}` : '';
+    return `${dryRun ? 'would convert' : 'converted'}: ${r.interpreter ?? ''}${r.entryPoint ? ` ${r.entryPoint}` : ''} (${mode})${removed}`;
+  };
+  const summary = `${count('converted')} ${dryRun ? 'to convert' : 'converted'}, ${count('skipped')} skipped, ${count('failed')} failed`;
+  return reportRun(results, values.json === true, describe, summary);
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -46,16 +46,16 @@
  * Every other file, Bounce's own launchers included, is reported as 'skipped' and left
  * byte-identical. With `dryRun` nothing is written or deleted; the rows say what would be.
  */
-import { readFile, stat, unlink } from 'node:fs/promises';
+import { stat, unlink } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 import { buildLauncher, type LauncherSpec } from './build.js';
 import { badFormat, BounceError, invalidInput } from './errors.js';
 import { readSidecar } from './formats/sidecar.js';
 import type { ForeignLauncher } from './formats/types.js';
-import { UV_SCRIPT_DATA } from './formats/uv.js';
-import { expandPaths, inspectBytes, type Launcher } from './inspect.js';
-import { parsePe, readResources, RT_RCDATA, type Machine } from './pe.js';
+import { uvScriptZip } from './formats/uv.js';
+import { expandPaths, readLauncherFile, type Launcher } from './inspect.js';
+import type { Machine } from './pe.js';
 import { readBounceLauncher } from './read.js';
 import { isArch } from './stubs.js';
 import { storedWindowsPath } from './winpath.js';
@@ -119,17 +119,9 @@ export function convertedInterpreter(l: ForeignLauncher): string {
 /** The zip (or the bytes ending in it) that holds the launcher's `__main__.py`. */
 function zipRegion(l: ForeignLauncher, bytes: Uint8Array, path: string): Uint8Array {
   if (l.format === 'distlib') return bytes;
-  if (l.format === 'uv-trailer') {
-    const at = bytes.length - 8;
-    const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(at, true);
-    return bytes.subarray(0, at - length);
-  }
-  // uv: the UV_SCRIPT_DATA resource, language 0 preferred (as src/formats/uv.ts reads it).
-  const found = readResources(bytes, parsePe(bytes, path), path)
-    .filter((r) => r.type === RT_RCDATA && typeof r.name === 'string' && r.name.toUpperCase() === UV_SCRIPT_DATA)
-    .sort((a, b) => (a.lang === 0 ? 0 : 1) - (b.lang === 0 ? 0 : 1))[0];
-  if (found === undefined) throw invalidInput('the uv launcher carries no script (no UV_SCRIPT_DATA)', path);
-  return found.data;
+  const zip = uvScriptZip(bytes, path);
+  if (zip === null) throw invalidInput('the uv launcher carries no script', path);
+  return zip;
 }
 
 /** The raw bytes of the zip's `__main__.py`, refusing a zip that holds anything else. */
@@ -194,12 +186,12 @@ function errnoCode(e: unknown): string {
 
 async function convertOne(path: string, opts: ConvertOptions): Promise<ConvertResult> {
   // Read once: what is inspected is what is converted.
-  const bytes = await readFile(path).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+  const { report, bytes } = await readLauncherFile(path);
   const none = { path, format: 'unknown', interpreter: null, entryPoint: null, gui: null, arch: null, removed: [] } as const;
   // As `inspect` says it: an unreadable file fails, anything else not a launcher is skipped.
-  if (bytes instanceof Error) return { ...none, status: 'failed', reason: `cannot read: ${errnoCode(bytes)}`, removed: [] };
-  const report = inspectBytes(path, new Uint8Array(bytes));
-  if (report.format === 'unknown') return { ...none, status: 'skipped', reason: report.reason, removed: [] };
+  if (report.format === 'unknown' || bytes === null) {
+    return { ...none, status: bytes === null ? 'failed' : 'skipped', reason: report.format === 'unknown' ? report.reason : null, removed: [] };
+  }
   const base: ConvertResult = {
     path,
     format: report.format,
@@ -217,7 +209,7 @@ async function convertOne(path: string, opts: ConvertOptions): Promise<ConvertRe
   const sidecars = report.files.filter((f) => resolve(f) !== self);
   let interpreter: string;
   try {
-    const built = convertedLauncher(report, new Uint8Array(bytes), path);
+    const built = convertedLauncher(report, bytes, path);
     interpreter = built.interpreter;
     if (opts.dryRun) return { ...base, status: 'converted', interpreter, removed: sidecars };
     const mode = await stat(path).then(

@@ -73,11 +73,21 @@ function unknownReason(bytes: Uint8Array): string {
   return 'not a PE file, nor a launcher script of a known format';
 }
 
+/**
+ * Reads the file at `path` once and says what it is, handing the bytes back so that a caller
+ * rewrites exactly what was inspected. An unreadable file is `unknown` (reason "cannot read: ..."),
+ * with bytes null.
+ */
+export async function readLauncherFile(path: string): Promise<{ report: InspectReport; bytes: Uint8Array | null }> {
+  const read = await readFile(path).catch((e: NodeJS.ErrnoException) => e);
+  if (read instanceof Error) return { report: { path, format: 'unknown', reason: `cannot read: ${read.code ?? read.message}` }, bytes: null };
+  const bytes = new Uint8Array(read);
+  return { report: inspectBytes(path, bytes), bytes };
+}
+
 /** Reads the file at `path` and says what it is; an unreadable file is `unknown` too. */
 export async function inspectPath(path: string): Promise<InspectReport> {
-  const bytes = await readFile(path).catch((e: NodeJS.ErrnoException) => e);
-  if (bytes instanceof Error) return { path, format: 'unknown', reason: `cannot read: ${bytes.code ?? bytes.message}` };
-  return inspectBytes(path, new Uint8Array(bytes));
+  return (await readLauncherFile(path)).report;
 }
 
 /**

@@ -242,7 +242,7 @@ interface Node {
   resource?: Resource;
 }
 
-function groupTree(resources: readonly Resource[]): Node[] {
+function groupTree(resources: readonly Resource[], path?: string): Node[] {
   const root: Node[] = [];
   const child = (list: Node[], id: ResourceId): Node => {
     let n = list.find((c) => c.id === id);
@@ -256,7 +256,7 @@ function groupTree(resources: readonly Resource[]): Node[] {
     const type = typeof r.type === 'string' ? r.type.toUpperCase() : r.type;
     const name = typeof r.name === 'string' ? r.name.toUpperCase() : r.name;
     const leaf = child(child(child(root, type).children, name).children, r.lang);
-    if (leaf.resource !== undefined) throw badFormat(`duplicate resource ${String(type)}/${String(name)}/${r.lang}`);
+    if (leaf.resource !== undefined) throw badFormat(`duplicate resource ${String(type)}/${String(name)}/${r.lang}`, path);
     leaf.resource = r;
   }
   const sort = (list: Node[]): void => {
@@ -277,8 +277,8 @@ export interface EncodedResources {
  * Encodes a resource section to be loaded at `sectionRva`: directories, then strings, then data
  * entries, then the data, each blob 8-aligned.
  */
-export function encodeResources(resources: readonly Resource[], sectionRva: number): EncodedResources {
-  const tree = groupTree(resources);
+export function encodeResources(resources: readonly Resource[], sectionRva: number, path?: string): EncodedResources {
+  const tree = groupTree(resources, path);
   const dirs: Node[][] = [];
   const queue: Node[][] = [tree];
   while (queue.length > 0) {
@@ -393,7 +393,7 @@ export function replaceResources(file: Uint8Array, resources: readonly Resource[
     if (s.rawPointer < rsrc.rawPointer + rsrc.rawSize) throw badFormat(`section ${s.name} overlaps the resource section`, path);
   }
 
-  const encoded = encodeResources(resources, rsrc.virtualAddress);
+  const encoded = encodeResources(resources, rsrc.virtualAddress, path);
   const newRaw = alignUp(encoded.bytes.length, image.fileAlignment);
   const rawDelta = newRaw - rsrc.rawSize;
   const vaDelta =

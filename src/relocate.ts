@@ -30,7 +30,7 @@ import { retargetDistlib } from './formats/distlib.js';
 import { retargetScoop } from './formats/scoop.js';
 import { retargetSetuptools } from './formats/setuptools.js';
 import { retargetUv, retargetUvTrailer } from './formats/uv.js';
-import { expandPaths, inspectPath, type Launcher } from './inspect.js';
+import { expandPaths, readLauncherFile, type Launcher } from './inspect.js';
 import { stripCertificate } from './pe.js';
 import { isAbsoluteWindowsPath } from './winpath.js';
 
@@ -92,16 +92,16 @@ type Write = { path: string; bytes: Uint8Array };
 const readBytes = (path: string): Uint8Array => new Uint8Array(readFileSync(path));
 
 /** The files to write for `launcher` at `path` with `interpreter` stored; throws BounceError. */
-function rewrite(path: string, launcher: Launcher, interpreter: string, force: boolean): { writes: Write[]; signatureRemoved: boolean } {
+function rewrite(path: string, bytes: Uint8Array, launcher: Launcher, interpreter: string, force: boolean): { writes: Write[]; signatureRemoved: boolean } {
   const exe = (retarget: (bytes: Uint8Array, to: string, p?: string) => Uint8Array) => {
-    let bytes = readBytes(path);
+    let file = bytes;
     let signatureRemoved = false;
     if (launcher.signed) {
       if (!force) throw new SignedFileError(path);
-      bytes = stripCertificate(bytes, path);
+      file = stripCertificate(file, path);
       signatureRemoved = true;
     }
-    return { writes: [{ path, bytes: retarget(bytes, interpreter, path) }], signatureRemoved };
+    return { writes: [{ path, bytes: retarget(file, interpreter, path) }], signatureRemoved };
   };
   const sidecar = (pick: (f: string) => boolean, retarget: (bytes: Uint8Array, to: string, p?: string) => Uint8Array) => {
     const file = launcher.files.find(pick);
@@ -161,11 +161,11 @@ function targetFolder(launcherPath: string, root: string, opts: RelocateOptions)
 }
 
 async function relocateOne(path: string, root: string, opts: RelocateOptions): Promise<RelocateResult> {
-  const report = await inspectPath(path);
+  // Read once: what is inspected is what is rewritten.
+  const { report, bytes } = await readLauncherFile(path);
   const base: RelocateResult = { path, format: report.format, status: 'skipped', before: null, after: null, reason: null, written: [], signatureRemoved: false };
-  if (report.format === 'unknown') {
-    const unreadable = report.reason.startsWith('cannot read');
-    return { ...base, status: unreadable ? 'failed' : 'skipped', reason: report.reason };
+  if (report.format === 'unknown' || bytes === null) {
+    return { ...base, status: bytes === null ? 'failed' : 'skipped', reason: report.format === 'unknown' ? report.reason : null };
   }
   if (report.interpreter === null) return { ...base, reason: `a ${report.format} launcher stores no interpreter path` };
   let after: string | null = null;
@@ -173,7 +173,7 @@ async function relocateOne(path: string, root: string, opts: RelocateOptions): P
     const next = newInterpreter(report, targetFolder(path, root, opts), opts);
     if ('keep' in next) return { ...base, status: 'unchanged', before: report.interpreter, reason: next.keep };
     after = next.to;
-    const { writes, signatureRemoved } = rewrite(path, report, after, opts.force ?? false);
+    const { writes, signatureRemoved } = rewrite(path, bytes, report, after, opts.force ?? false);
     if (!opts.dryRun) {
       for (const w of writes) {
         const mode = (await stat(w.path)).mode & 0o7777;

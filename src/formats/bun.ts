@@ -42,9 +42,8 @@
 import { resolve } from 'node:path';
 import { argv0End, quoteArg, splitMsvc } from '../cmdline.js';
 import { badFormat, invalidInput } from '../errors.js';
-import { parsePe } from '../pe.js';
 import { isAbsoluteWindowsPath } from '../winpath.js';
-import { CONTROL_CHARS, exeStem, fileExists, readSidecar } from './sidecar.js';
+import { CONTROL_CHARS, exeWithSidecar } from './sidecar.js';
 import type { ForeignLauncher } from './types.js';
 
 /** Version tags of the `.bunx` flags word (top 13 bits), v1 to v5. */
@@ -129,13 +128,9 @@ export function decodeBunx(bytes: Uint8Array, path?: string): Bunx {
  * `.bunx` beside it.
  */
 export function readBun(path: string, bytes: Uint8Array): ForeignLauncher | null {
-  const stem = exeStem(path);
-  if (stem === null) return null;
-  const sidecar = `${stem}.bunx`;
-  if (!fileExists(sidecar)) return null;
-  const image = parsePe(bytes, path);
-  const data = readSidecar(sidecar);
-  if (data === null) return null;
+  const found = exeWithSidecar(path, bytes, '.bunx');
+  if (found === null) return null;
+  const { image, sidecar, data } = found;
   const bunx = decodeBunx(data, sidecar);
   const words = bunx.command === null ? [] : splitMsvc(bunx.command);
   const interpreter = words[0] ?? null;

@@ -38,9 +38,8 @@
 import { resolve } from 'node:path';
 import { splitMsvc } from '../cmdline.js';
 import { badFormat, invalidInput } from '../errors.js';
-import { parsePe } from '../pe.js';
 import { isAbsoluteWindowsPath, storedWindowsPath } from '../winpath.js';
-import { decodeUtf8, exeStem, fileExists, readSidecar } from './sidecar.js';
+import { decodeUtf8, exeWithSidecar } from './sidecar.js';
 import type { ForeignLauncher } from './types.js';
 
 /** fgetws' buffer in kiennq's shim is 1 << 14 wide characters, one of them the terminator. */
@@ -119,13 +118,9 @@ function commandWords(shim: ScoopShim): string[] {
  * `.shim` beside it.
  */
 export function readScoop(path: string, bytes: Uint8Array): ForeignLauncher | null {
-  const stem = exeStem(path);
-  if (stem === null) return null;
-  const sidecar = `${stem}.shim`;
-  if (!fileExists(sidecar)) return null;
-  const image = parsePe(bytes, path);
-  const data = readSidecar(sidecar);
-  if (data === null) return null;
+  const found = exeWithSidecar(path, bytes, '.shim');
+  if (found === null) return null;
+  const { image, sidecar, data } = found;
   const shim = decodeScoopShim(data, sidecar);
   const [interpreter = '', ...interpreterArgs] = commandWords(shim);
   if (interpreter === '') throw badFormat('.shim `path` names no program', sidecar);

@@ -302,17 +302,8 @@ export function retargetSetuptools(script: Uint8Array, interpreter: string, path
     throw invalidInput(`the #! line would be ${newLine.length} bytes; setuptools' launcher reads at most ${SHEBANG_BUFFER - 1}`);
   }
   const head = new Uint8Array(Buffer.from(newLine, 'latin1'));
-  if (hasShebang) return concat(head, body.subarray(end));
+  if (hasShebang) return new Uint8Array(Buffer.concat([head, body.subarray(end)]));
   const eol = body[end] === 0x0d && body[end + 1] === 0x0a ? '\r\n' : '\n';
-  return concat(head, new TextEncoder().encode(eol), body);
+  return new Uint8Array(Buffer.concat([head, new TextEncoder().encode(eol), body]));
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

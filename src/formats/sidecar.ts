@@ -15,6 +15,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { BounceError, badFormat } from '../errors.js';
+import { parsePe, type PeImage } from '../pe.js';
 
 /** Largest sidecar the readers accept. */
 export const MAX_SIDECAR_BYTES = 1024 * 1024;
@@ -76,6 +77,20 @@ export function decodeUtf8(bytes: Uint8Array): string | null {
 /** `path` with a final `.exe` (any case) removed, or null when it does not end in `.exe`. */
 export function exeStem(path: string): string | null {
   return /\.exe$/i.test(path) ? path.slice(0, -4) : null;
+}
+
+/**
+ * For the `.exe` at `path` (content `bytes`) with a `<name><ext>` file beside it: its PE image and
+ * the sidecar's path and bytes. Null when `path` is not a `.exe` or there is no such sidecar.
+ */
+export function exeWithSidecar(path: string, bytes: Uint8Array, ext: string): { image: PeImage; sidecar: string; data: Uint8Array } | null {
+  const stem = exeStem(path);
+  if (stem === null) return null;
+  const sidecar = `${stem}${ext}`;
+  if (!fileExists(sidecar)) return null;
+  const image = parsePe(bytes, path);
+  const data = readSidecar(sidecar);
+  return data === null ? null : { image, sidecar, data };
 }
 
 /** C0 controls and DEL: never valid in a stored path or command. */

@@ -47,7 +47,7 @@
  * - A signed file is refused with SignedFileError; the caller decides (`--force`). A signed
  *   trailer file cannot be read anyway: the certificate table, not the magic, ends the file.
  */
-import { badFormat, BounceError, invalidInput } from '../errors.js';
+import { badFormat, invalidInput } from '../errors.js';
 import { readResources, replaceResources, RT_RCDATA, type PeImage, type ReadResource } from '../pe.js';
 import { isAbsoluteWindowsPath, storedWindowsPath } from '../winpath.js';
 import { locateZip } from '../zip.js';
@@ -130,13 +130,7 @@ export function retargetUv(bytes: Uint8Array, interpreter: string, path?: string
   const { all, uv } = uvResources(bytes, image, path);
   const target = uv.get(UV_PYTHON_PATH);
   const resources = all.map((r) => ({ type: r.type, name: r.name, lang: r.lang, codePage: r.codePage, data: r === target ? data : r.data }));
-  try {
-    return replaceResources(bytes, resources, path).file;
-  } catch (e) {
-    // encodeResources names no file (e.g. two resources whose names differ only in case).
-    if (e instanceof BounceError && e.path === undefined) throw new BounceError(e.kind, e.message, path);
-    throw e;
-  }
+  return replaceResources(bytes, resources, path).file;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -193,4 +187,16 @@ export function retargetUvTrailer(bytes: Uint8Array, interpreter: string, path?:
   new DataView(out.buffer).setUint32(t.pathStart + encoded.length, encoded.length, true);
   out.set(bytes.subarray(bytes.length - 4), out.length - 4);
   return out;
+}
+
+/**
+ * The bytes holding a uv script launcher's zip: the UV_SCRIPT_DATA resource (language 0
+ * preferred), or everything before the trailer's path. Null when the file is neither form or
+ * carries no zip. For `convert`, which carries the zip's __main__.py over.
+ */
+export function uvScriptZip(bytes: Uint8Array, path?: string): Uint8Array | null {
+  const t = readTrailer(path, bytes);
+  if (t !== null) return t.pathStart > imageEnd(t.image, bytes.length) ? bytes.subarray(0, t.pathStart) : null;
+  const image = peOrNull(bytes, path);
+  return image === null ? null : (uvResources(bytes, image, path).uv.get(UV_SCRIPT_DATA)?.data ?? null);
 }

@@ -16,7 +16,8 @@
 #include "diag.h"
 #include "fdblock.h"
 
-static FARPROC user32_proc(const char *name)
+/* user32, or NULL when the fd block is hostile (see above) or it cannot be loaded. */
+static HMODULE load_user32(void)
 {
     STARTUPINFOW si = {0};
     si.cb = sizeof si;
@@ -24,15 +25,15 @@ static FARPROC user32_proc(const char *name)
     if (si.lpReserved2 != NULL && si.cbReserved2 != 0 &&
         !fdblock_is_well_formed(si.lpReserved2, si.cbReserved2, sizeof(HANDLE)))
         return NULL;
-    HMODULE user32 = LoadLibraryW(u"user32.dll");
-    return user32 ? GetProcAddress(user32, name) : NULL;
+    return LoadLibraryW(u"user32.dll");
 }
 
 void ui_show_error(bchar *line, size_t len)
 {
     if (write_stderr(line, len))
         return;
-    MessageBoxW_fn box = (MessageBoxW_fn)user32_proc("MessageBoxW");
+    HMODULE user32 = load_user32();
+    MessageBoxW_fn box = user32 ? (MessageBoxW_fn)GetProcAddress(user32, "MessageBoxW") : NULL;
     if (!box)
         return; /* the exit code still tells */
     line[len - 2] = 0; /* a message box needs no "\r\n" */
@@ -46,8 +47,11 @@ void ui_show_error(bchar *line, size_t len)
  */
 void ui_after_spawn(void)
 {
-    PostMessageW_fn post = (PostMessageW_fn)user32_proc("PostMessageW");
-    GetMessageW_fn get = (GetMessageW_fn)user32_proc("GetMessageW");
+    HMODULE user32 = load_user32();
+    if (!user32)
+        return;
+    PostMessageW_fn post = (PostMessageW_fn)GetProcAddress(user32, "PostMessageW");
+    GetMessageW_fn get = (GetMessageW_fn)GetProcAddress(user32, "GetMessageW");
     if (!post || !get)
         return;
     uint64_t msg[8]; /* MSG is at most 48 bytes */
