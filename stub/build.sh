@@ -39,7 +39,10 @@ import_lib() { # arch name
   llvm-dlltool -m "$(machine "$1")" -d "$def" -l "$obj/$2-$1.lib" -k
 }
 
-llvm-rc /nologo /fo "$obj/stub.res" "$src/stub.rc"
+# llvm-rc reads any argument that starts with "/" as an option, so an input path under, say,
+# /ci/... or /data/... fails with "Exactly one input file should be provided" (CI's clone
+# lived at such a path): the input goes by a relative name from its own folder.
+(cd "$src" && llvm-rc /nologo /fo "$obj/stub.res" stub.rc)
 
 common_c="launcher.c diag.c payload.c cmdline.c fdblock.c wbuf.c mem.c"
 for v in $variants; do
