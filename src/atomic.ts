@@ -2,10 +2,16 @@
  * Atomic file replacement: write a temp file beside the target, fsync it, rename it over the
  * target. Readers (and a launcher being replaced while someone runs it) see the old file or the
  * new one, never a torn one; a failure leaves the target as it was and no temp file behind.
+ *
+ * writeFilesAtomic does the same for many files at once (an installer's thousand launchers):
+ * temp files written concurrently, renamed only once all of them are in place, folders synced
+ * once. Issue 4 measured why: one file after the other, the fsync of each file cost ~0.7 ms of
+ * the ~0.75 ms a launcher took.
  */
 
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { getSystemErrorMap } from 'node:util';
@@ -14,6 +20,25 @@ import { BounceError } from './errors.js';
 export interface AtomicWriteOptions {
   /** File mode for the new file (subject to the umask, like fs.writeFile). Default 0o666. */
   mode?: number;
+}
+
+export interface AtomicFile {
+  path: string;
+  data: Uint8Array;
+  /** As AtomicWriteOptions.mode. */
+  mode?: number;
+}
+
+export interface BatchWriteOptions {
+  /**
+   * Default true: every temp file is fsynced before the renames and every folder after them, so
+   * the new files survive a power cut. false skips both, as pip, distlib and npm write their
+   * launchers: the rename still keeps a killed process from leaving a torn file, but after a
+   * power cut a new file may be empty (ext4 flushes a file renamed over an existing one itself).
+   */
+  durable?: boolean;
+  /** Files in flight at once (default 64; the I/O itself runs on libuv's thread pool). */
+  concurrency?: number;
 }
 
 function tempPathFor(target: string): string {
@@ -60,18 +85,110 @@ export async function writeFileAtomic(path: string, data: Uint8Array, opts?: Ato
     } finally {
       await fh.close();
     }
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await rename(tmp, path);
-        break;
-      } catch (err) {
-        if (attempt >= RENAME_ATTEMPTS || !isTransientRenameError(err)) throw err;
-        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
-      }
-    }
+    await renameRetrying(tmp, path);
   } catch (err) {
     if (created) await unlink(tmp).catch(() => undefined);
     throw ioError(path, err);
+  }
+}
+
+/** Runs `work` on every item, at most `limit` at a time; the first failure is thrown once all
+ * started work has settled (nothing keeps running behind the caller's back). */
+async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { err: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await work(item);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failure !== undefined) throw failure.err;
+}
+
+async function renameRetrying(from: string, to: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await rename(from, to);
+      return;
+    } catch (err) {
+      if (attempt >= RENAME_ATTEMPTS || !isTransientRenameError(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
+  }
+}
+
+/** fsync of a folder, so the renames in it are on disk too. Windows cannot open a folder for
+ * that (and NTFS journals renames itself), so there it is skipped. */
+async function syncFolder(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(dir, 'r');
+    await fh.sync();
+  } finally {
+    await fh?.close();
+  }
+}
+
+/**
+ * Writes every file of `files`, each replaced atomically, in two phases: all temp files are
+ * written (and with `durable`, fsynced) concurrently; only when every one is in place are they
+ * renamed over their targets, and then each folder is synced once. A failure in the first phase
+ * (disk full, a missing folder, a bad path) leaves every target as it was and removes every temp
+ * file; a rename that fails in the second phase (rare: a directory where a file should go)
+ * leaves the targets renamed before it in their new state and the rest as they were. Throws
+ * BounceError (io) naming the first file that failed. Paths must be distinct.
+ */
+export async function writeFilesAtomic(files: readonly AtomicFile[], opts?: BatchWriteOptions): Promise<void> {
+  const durable = opts?.durable ?? true;
+  const limit = opts?.concurrency ?? 64;
+  const seen = new Set<string>();
+  for (const f of files) {
+    if (seen.has(f.path)) throw new BounceError('invalidInput', 'the same file is written twice in one batch', f.path);
+    seen.add(f.path);
+  }
+  const temps = new Map<AtomicFile, string>();
+  const failing = async (file: AtomicFile, step: () => Promise<void>): Promise<void> => {
+    try {
+      await step();
+    } catch (err) {
+      throw ioError(file.path, err);
+    }
+  };
+  try {
+    await forEachLimited(files, limit, (file) =>
+      failing(file, async () => {
+        const tmp = tempPathFor(file.path);
+        const fh = await open(tmp, 'wx', file.mode ?? 0o666);
+        temps.set(file, tmp);
+        try {
+          await fh.writeFile(file.data);
+          if (durable) await fh.sync();
+        } finally {
+          await fh.close();
+        }
+      }),
+    );
+    await forEachLimited(files, limit, (file) =>
+      failing(file, async () => {
+        await renameRetrying(temps.get(file)!, file.path);
+        temps.delete(file);
+      }),
+    );
+  } finally {
+    await Promise.all([...temps.values()].map((tmp) => unlink(tmp).catch(() => undefined)));
+  }
+  if (durable) {
+    const folders = [...new Set(files.map((f) => dirname(f.path)))];
+    await forEachLimited(folders, limit, (dir) =>
+      failing(files.find((f) => dirname(f.path) === dir)!, () => syncFolder(dir)),
+    );
   }
 }
 

@@ -5,10 +5,10 @@ import { joinArgs } from './cmdline.js';
 import { writeFileAtomic } from './atomic.js';
 import { badFormat, invalidInput, SignedFileError } from './errors.js';
 import { decodePayload, encodePayload, PayloadFlag, PAYLOAD_RESOURCE_NAME, zipOffset, type LauncherKind, type Payload } from './payload.js';
-import { parsePe, readResources, replaceResources, RT_RCDATA, type Resource } from './pe.js';
+import { parsePe, readResources, replaceResources, RT_RCDATA, writePeChecksum, type Resource } from './pe.js';
 import { readStub, type Arch } from './stubs.js';
 import { storedWindowsPath } from './winpath.js';
-import { decodeZip, encodeZip, type ZipEntry } from './zip.js';
+import { decodeZip, encodeZip, zipSize, type ZipEntry } from './zip.js';
 
 export interface LauncherSpec {
   /** script: `"<program>" <args> "<launcher>" <tail>` (the launcher is a zipapp);
@@ -54,24 +54,39 @@ function checkSpec(spec: LauncherSpec): void {
   if (spec.kind !== 'exec' && spec.script !== undefined) throw invalidInput(`a ${spec.kind} launcher takes no script path`);
 }
 
+/** A stub's own resources (its manifest), read once per stub: the stub bytes are cached by
+ * readStub, and an installer builds thousands of launchers from the same one. */
+const stubResources = new WeakMap<Uint8Array, Resource[]>();
+
+function resourcesToKeep(base: Uint8Array, path?: string): Resource[] {
+  let all = stubResources.get(base);
+  if (all === undefined) {
+    all = readResources(base, parsePe(base, path), path);
+    stubResources.set(base, all);
+  }
+  return all.filter((r) => !(r.type === RT_RCDATA && r.name === PAYLOAD_RESOURCE_NAME));
+}
+
 /**
  * `base` (a stub, or a launcher being rewritten) with `payload` as its BOUNCE resource and, for the
  * script kind, `files` as its zip. The zip's offsets are absolute file offsets, so the launcher is
  * an ordinary zip for any tool (CPython's zipimport would also accept relative ones). Its length
- * does not depend on where it lands: lay it out once to learn the offset, then for real.
+ * does not depend on where it lands: the PE is laid out once with a payload of the right length,
+ * then the real payload, its zip placed at its final offset, is written into that place and the
+ * checksum recomputed (one layout instead of two: issue 4's build throughput).
  */
 function assemble(base: Uint8Array, payload: Omit<Payload, 'zip'>, files: readonly ZipEntry[], path?: string): Uint8Array {
-  const kept: Resource[] = readResources(base, parsePe(base, path), path).filter(
-    (r) => !(r.type === RT_RCDATA && r.name === PAYLOAD_RESOURCE_NAME),
-  );
-  const place = (zip: Uint8Array) => {
-    const resources = [...kept, { type: RT_RCDATA, name: PAYLOAD_RESOURCE_NAME, lang: 0, data: encodePayload({ ...payload, zip }) }];
-    return replaceResources(base, resources, path);
-  };
-  if (payload.kind !== 'script') return place(new Uint8Array(0)).file;
-  const first = place(encodeZip(files));
-  const at = first.dataFileOffsets[kept.length]! + zipOffset(payload);
-  return place(encodeZip(files, { baseOffset: at })).file;
+  const kept = resourcesToKeep(base, path);
+  const place = (data: Uint8Array) => replaceResources(base, [...kept, { type: RT_RCDATA, name: PAYLOAD_RESOURCE_NAME, lang: 0, data }], path);
+  if (payload.kind !== 'script') return place(encodePayload({ ...payload, zip: new Uint8Array(0) })).file;
+  const zipAt = zipOffset(payload);
+  const laidOut = place(new Uint8Array(zipAt + zipSize(files)));
+  const at = laidOut.dataFileOffsets[kept.length]!;
+  const data = encodePayload({ ...payload, zip: encodeZip(files, { baseOffset: at + zipAt }) });
+  const { file, checksumOffset } = laidOut;
+  file.set(data, at);
+  writePeChecksum(file, checksumOffset);
+  return file;
 }
 
 /** Builds a launcher's bytes. Same spec, same bytes. */

@@ -27,8 +27,9 @@ Usage:
                       [--allow-breakaway]
       Runs "PATH" A... ["<launcher folder>\\REL"] with the caller's arguments.
   bounce entry-points DIST_INFO_DIR --python PATH --scripts DIR [--relative]
-                      [--pythonw PATH] [--arch ARCH]
-      One launcher per console_scripts / gui_scripts entry of DIST_INFO_DIR.
+                      [--pythonw PATH] [--arch ARCH] [--no-fsync]
+      One launcher per console_scripts / gui_scripts entry of DIST_INFO_DIR. Every file is
+      replaced atomically and, unless --no-fsync (as pip and npm write theirs), synced to disk.
   bounce inspect PATH... [--json] [--recursive]
       What each launcher runs: Bounce, uv, distlib (pip), setuptools, posy, Bun, Scoop and
       cmd-shim (npm, pnpm) launchers. A folder stands for the launchers in it.
@@ -136,6 +137,7 @@ async function cmdEntryPoints(args: string[]): Promise<void> {
     pythonw: { type: 'string' },
     scripts: { type: 'string' },
     relative: { type: 'boolean' },
+    'no-fsync': { type: 'boolean' },
   });
   if (positionals.length !== 1) throw usage('entry-points takes exactly one .dist-info folder');
   const pythonw = str(values, 'pythonw');
@@ -144,12 +146,11 @@ async function cmdEntryPoints(args: string[]): Promise<void> {
     scriptsDir: str(values, 'scripts', true),
     relative: values.relative === true,
     arch: arch(values),
+    durable: values['no-fsync'] !== true,
     ...(pythonw !== undefined ? { pythonw } : {}),
   });
-  for (const l of installed) {
-    process.stdout.write(`${l.path}: ${l.group === 'gui_scripts' ? 'gui' : 'console'} ${l.entryPoint} via ${l.interpreter}\n`);
-  }
-  process.stdout.write(`${installed.length} launcher${installed.length === 1 ? '' : 's'} written\n`);
+  const lines = installed.map((l) => `${l.path}: ${l.group === 'gui_scripts' ? 'gui' : 'console'} ${l.entryPoint} via ${l.interpreter}\n`);
+  process.stdout.write(`${lines.join('')}${installed.length} launcher${installed.length === 1 ? '' : 's'} written\n`);
 }
 
 /** One line of `inspect` without --json. */

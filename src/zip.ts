@@ -58,6 +58,15 @@ export function crc32(data: Uint8Array): number {
 // ---------------------------------------------------------------------------------------------
 // Encoder.
 
+/** The length encodeZip gives for `entries`, whatever the base offset: the launcher builder lays
+ * out the PE with it before it knows where the zip will land. */
+export function zipSize(entries: readonly ZipEntry[]): number {
+  const enc = new TextEncoder();
+  let size = END_SIZE;
+  for (const e of entries) size += LOCAL_SIZE + CENTRAL_SIZE + 2 * enc.encode(e.name).length + e.data.length;
+  return size;
+}
+
 /**
  * Write a zip of stored entries. `baseOffset` is the file offset at which the caller will place the
  * returned bytes: local-header offsets and the central directory offset are written as absolute

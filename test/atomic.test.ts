@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BounceError } from '../src/errors.js';
-import { writeFileAtomic, writeFileAtomicSync } from '../src/atomic.js';
+import { writeFileAtomic, writeFileAtomicSync, writeFilesAtomic } from '../src/atomic.js';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -119,5 +119,71 @@ test(
     }
     assert.equal(readFileSync(target, 'utf8'), 'old');
     assert.deepEqual(readdirSync(dir), ['tool.exe']);
+  }),
+);
+
+// writeFilesAtomic: many files, temp files first, renames only once all are written.
+
+const many = (dir: string, n: number, text: (i: number) => string) =>
+  Array.from({ length: n }, (_v, i) => ({ path: join(dir, `tool${i}.exe`), data: bytes(text(i)), mode: 0o755 }));
+
+for (const durable of [true, false]) {
+  test(`batch (durable ${durable}): creates and replaces 300 files with their modes, no temp file left`, withDir(async (dir) => {
+    writeFileSync(join(dir, 'tool7.exe'), 'old');
+    await writeFilesAtomic(many(dir, 300, (i) => `launcher ${i}`), { durable, concurrency: 16 });
+    const names = readdirSync(dir).sort();
+    assert.equal(names.length, 300);
+    assert.ok(names.every((n) => /^tool\d+\.exe$/.test(n)), names.join(' '));
+    for (const i of [0, 7, 299]) assert.equal(readFileSync(join(dir, `tool${i}.exe`), 'utf8'), `launcher ${i}`);
+    if (process.platform !== 'win32') assert.equal(statSync(join(dir, 'tool0.exe')).mode & 0o777, 0o755 & ~process.umask());
+  }));
+}
+
+test('batch: a file that cannot be written (missing folder) leaves every target as it was', withDir(async (dir) => {
+  writeFileSync(join(dir, 'tool0.exe'), 'old 0');
+  writeFileSync(join(dir, 'tool99.exe'), 'old 99');
+  const files = many(dir, 100, (i) => `new ${i}`);
+  const bad = join(dir, 'missing', 'tool.exe');
+  files.splice(50, 0, { path: bad, data: bytes('x'), mode: 0o755 });
+  await assert.rejects(writeFilesAtomic(files, { concurrency: 8 }), isIoError(bad, 'ENOENT'));
+  // Nothing renamed: the old files are old, no new one exists, no temp file is left.
+  assert.deepEqual(readdirSync(dir).sort(), ['tool0.exe', 'tool99.exe']);
+  assert.equal(readFileSync(join(dir, 'tool0.exe'), 'utf8'), 'old 0');
+  assert.equal(readFileSync(join(dir, 'tool99.exe'), 'utf8'), 'old 99');
+}));
+
+test('batch: a rename onto a directory fails with the directory intact and no temp file', withDir(async (dir) => {
+  mkdirSync(join(dir, 'tool3.exe'));
+  writeFileSync(join(dir, 'tool3.exe', 'keep'), 'kept');
+  await assert.rejects(writeFilesAtomic(many(dir, 10, (i) => `new ${i}`)), isIoError(join(dir, 'tool3.exe')));
+  assert.equal(readFileSync(join(dir, 'tool3.exe', 'keep'), 'utf8'), 'kept');
+  assert.ok(readdirSync(dir).every((n) => !n.endsWith('.tmp')), readdirSync(dir).join(' '));
+}));
+
+test('batch: the same path twice is refused before anything is written', withDir(async (dir) => {
+  const files = [...many(dir, 3, () => 'a'), ...many(dir, 1, () => 'b')];
+  await assert.rejects(writeFilesAtomic(files), (e: unknown) => e instanceof BounceError && e.kind === 'invalidInput' && e.path === join(dir, 'tool0.exe'));
+  assert.deepEqual(readdirSync(dir), []);
+}));
+
+test(
+  'batch: a disk that fills half way (file size limit, EFBIG) leaves every target as it was',
+  { skip: process.platform === 'win32' ? 'needs ulimit' : false },
+  withDir((dir) => {
+    for (let i = 0; i < 20; i++) writeFileSync(join(dir, `tool${i}.exe`), `old ${i}`);
+    const mod = fileURLToPath(new URL('../src/atomic.js', import.meta.url));
+    // 20 small files and, in their midst, one over the child's 64 KiB file size limit.
+    const script = `
+      import(${JSON.stringify(mod)}).then(async (m) => {
+        const dir = process.argv[1];
+        const files = Array.from({ length: 20 }, (_v, i) => ({ path: dir + '/tool' + i + '.exe', data: new Uint8Array(i === 10 ? 1 << 20 : 100) }));
+        try { await m.writeFilesAtomic(files, { concurrency: 4 }); console.log('no error'); }
+        catch (e) { console.log(e.constructor.name + '|' + e.kind + '|' + e.message); }
+      });`;
+    const r = spawnSync('sh', ['-c', 'trap "" XFSZ; ulimit -f 64; exec "$0" -e "$1" "$2"', process.execPath, script, dir], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout.trim(), /^BounceError\|io\|.*tool10\.exe: cannot write file: file too large \(EFBIG\)$/);
+    assert.equal(readdirSync(dir).length, 20, readdirSync(dir).join(' '));
+    for (let i = 0; i < 20; i++) assert.equal(readFileSync(join(dir, `tool${i}.exe`), 'utf8'), `old ${i}`);
   }),
 );

@@ -6,6 +6,8 @@
 // seeded mutants) must give BounceError badFormat and nothing else, quickly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { BounceError } from '../src/errors.js';
 import { buildLauncher } from '../src/build.js';
 import { readBounceLauncher, readLauncher } from '../src/read.js';
@@ -14,6 +16,7 @@ import {
   DIR_RESOURCE,
   encodeResources,
   parsePe,
+  peChecksum,
   readResources,
   replaceResources,
   RT_MANIFEST,
@@ -22,6 +25,8 @@ import {
   type Resource,
 } from '../src/pe.js';
 import { ARCHES, readStub, type Arch } from '../src/stubs.js';
+import { buildPythonLauncher } from '../src/python/launcher.js';
+import { distlibDir } from './support/launchers.js';
 import { prng } from './support/prng.js';
 
 const STUBS = ARCHES.flatMap((arch) => [false, true].map((gui) => ({ arch, gui, name: `${arch}-${gui ? 'gui' : 'console'}.exe` })));
@@ -359,4 +364,34 @@ test('seeded mutants of real launchers: only BounceError escapes, quickly', () =
   assert.ok(outcomes.badFormat > MUTANTS / 4, `mutants rejected: ${JSON.stringify(outcomes)}`);
   assert.ok(outcomes.ok > 0, `some mutants (e.g. flips in unused bytes) still parse: ${JSON.stringify(outcomes)}`);
   assert.ok(ms < 10_000, `${MUTANTS} mutants took ${Math.round(ms)} ms`);
+});
+
+test('peChecksum gives the checksums Microsoft\'s linker stored in distlib\'s launchers', (t) => {
+  const found = distlibDir();
+  if ('reason' in found) {
+    t.skip(found.reason);
+    return;
+  }
+  let checked = 0;
+  for (const name of ['t32.exe', 't64.exe', 'w32.exe', 'w64.exe']) {
+    const file: Uint8Array = new Uint8Array(readFileSync(join(found.dir, name)));
+    const image = parsePe(file);
+    const stored = u32(file, image.offsets.checksum);
+    if (stored === 0) continue;
+    assert.equal(peChecksum(file, image.offsets.checksum), stored, name);
+    // An odd view (not 2-aligned in its buffer) takes the byte-wise path: same result.
+    const odd = new Uint8Array(file.length + 1).subarray(1);
+    odd.set(file);
+    assert.equal(peChecksum(odd, image.offsets.checksum), stored, `${name}, unaligned`);
+    checked++;
+  }
+  assert.ok(checked > 0, 'no distlib launcher carries a checksum');
+});
+
+test('a script launcher, its payload written in place after the layout, has the right checksum', () => {
+  for (const arch of ARCHES) {
+    const file = buildPythonLauncher({ python: 'C:\\Python312\\python.exe', entry: 'pkg.cli:main', arch });
+    const image = parsePe(file);
+    assert.equal(u32(file, image.offsets.checksum), independentChecksum(file, image.offsets.checksum), arch);
+  }
 });

@@ -5,7 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve, win32 } from 'node:path';
 import { BounceError, invalidInput } from '../errors.js';
-import { writeFileAtomic } from '../atomic.js';
+import { writeFilesAtomic } from '../atomic.js';
 import { buildLauncher } from '../build.js';
 import type { Arch } from '../stubs.js';
 import { parseEntryPoints, type EntryPoint } from './entrypoints.js';
@@ -21,6 +21,9 @@ export interface InstallOptions {
   relative?: boolean;
   arch?: Arch;
   stubDir?: string;
+  /** fsync the launchers and the scripts folder before returning (default true); see
+   * BatchWriteOptions.durable for what false gives up. */
+  durable?: boolean;
 }
 
 export interface InstalledLauncher {
@@ -76,10 +79,11 @@ export async function installEntryPoints(distInfo: string, opts: InstallOptions)
     // Built here, not when written: building is what checks the interpreter paths.
     return { ep, spec, bytes: buildLauncher(spec), path: join(opts.scriptsDir, `${ep.name}.exe`) };
   });
-  const installed: InstalledLauncher[] = [];
-  for (const { ep, spec, bytes, path } of planned) {
-    await writeFileAtomic(path, bytes, { mode: 0o755 });
-    installed.push({ name: ep.name, group: ep.group, entryPoint: `${ep.module}:${ep.attr}`, path, interpreter: spec.program });
-  }
-  return installed;
+  // All temp files first, renames only when every one is written: a full disk leaves the
+  // folder as it was (see writeFilesAtomic).
+  await writeFilesAtomic(
+    planned.map(({ bytes, path }) => ({ path, data: bytes, mode: 0o755 })),
+    { durable: opts.durable ?? true },
+  );
+  return planned.map(({ ep, spec, path }) => ({ name: ep.name, group: ep.group, entryPoint: `${ep.module}:${ep.attr}`, path, interpreter: spec.program }));
 }
