@@ -11,6 +11,13 @@
  * (x64 console); distlib's t64.exe from this machine's pip; setuptools' cli-64.exe with its
  * -script.py; a `.cmd` shim written by npm's cmd-shim, through `cmd.exe /d /s /c`; floor.exe
  * (spawn and wait, nothing else). A candidate whose tool is missing is skipped with a reason.
+ *
+ * Under Wine the whole Windows side (a fresh wineserver, the driver and every process it starts)
+ * runs pinned to one CPU with taskset, unless BENCH_PIN=0. Why: on this 2-core VM an unpinned
+ * run is bimodal, each process start taking ~12 ms or ~30 ms depending on whether a wake-up
+ * crossed CPUs, so the probe's median jumps between modes and no ratio settles (unpinned:
+ * probe 23.4 ms, floor 2.43; pinned: probe 12.0 ms, floor 1.97, the same programs). Pinned, a
+ * launch costs what its process starts cost, which is what the bench compares.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -36,6 +43,8 @@ export interface LaunchBenchResult {
   launch: LaunchResult[];
   memory: MemoryResult[];
   skipped: { candidate: string; reason: string }[];
+  /** The CPU the Windows side ran on, or null when it was not pinned. */
+  pinnedCpu: number | null;
 }
 
 /** One line of the driver's candidates file. */
@@ -119,7 +128,8 @@ async function makeCandidates(dir: string, progs: { noop: string; floor: string 
   const python = path.join(pyDir, 'python.exe');
   fs.copyFileSync(progs.noop, python);
   const pythonWin = toWindowsPath(python);
-  const out: Candidate[] = [direct(DIRECT, python, false)];
+  // Measured for memory too: an empty process, the baseline every launcher's figure includes.
+  const out: Candidate[] = [direct(DIRECT, python)];
 
   const bounce = (kind: 'script' | 'proxy' | 'exec'): string => {
     const file = path.join(binDir, `bounce-${kind}.exe`);
@@ -195,9 +205,37 @@ function readReport(file: string): DriverReport {
   return v as DriverReport; // written by driver.c in exactly this shape
 }
 
+/**
+ * Linux: the CPU to pin the Windows side to (the last one), or null on Windows, with BENCH_PIN=0,
+ * or without taskset. The prefix's wineserver is restarted under the same pin, since every
+ * process start is a conversation with it.
+ */
+function pinnedCpu(log: (s: string) => void): number | null {
+  if (process.platform === 'win32' || process.env['BENCH_PIN'] === '0') return null;
+  const probe = spawnSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' });
+  if (probe.error !== undefined || probe.status !== 0) {
+    log('launch: taskset is not usable (Debian package util-linux), the Windows side runs unpinned');
+    return null;
+  }
+  return os.cpus().length - 1;
+}
+
+/** Stops the prefix's wineserver (and so every Wine process of the prefix). */
+function stopWineserver(): void {
+  spawnSync('wineserver', ['-k'], { env: winEnv(), stdio: 'ignore', timeout: 60_000 });
+}
+
+/** A wineserver pinned to `cpu`, kept 30 s after its last client so the driver finds it. */
+function startPinnedWineserver(cpu: number): void {
+  stopWineserver();
+  const r = spawnSync('taskset', ['-c', String(cpu), 'wineserver', '-p30'], { env: winEnv(), stdio: 'ignore', timeout: 60_000 });
+  if (r.error !== undefined || r.status !== 0) throw new Error(`launch bench: could not start a pinned wineserver (${r.error?.message ?? `exit ${r.status}`})`);
+}
+
 /** Runs driver.exe, streaming its per-round lines to log; bounded by timeoutMs (the process group is killed). */
-function runDriver(driver: string, args: string[], timeoutMs: number, log: (s: string) => void): Promise<number | null> {
-  const [cmd, ...argv] = wineCommand(driver, args) as [string, ...string[]];
+function runDriver(driver: string, args: string[], cpu: number | null, timeoutMs: number, log: (s: string) => void): Promise<number | null> {
+  const wine = wineCommand(driver, args);
+  const [cmd, ...argv] = (cpu === null ? wine : ['taskset', '-c', String(cpu), ...wine]) as [string, ...string[]];
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, argv, { env: winEnv(), detached: process.platform !== 'win32', stdio: ['ignore', 'ignore', 'pipe'] });
     const kill = () => {
@@ -292,13 +330,24 @@ export async function runLaunchBench(opts: LaunchBenchOptions = {}): Promise<Lau
     const reportFile = path.join(dir, 'report.json');
     const launches = candidates.length * (rounds * perRound + 1);
     log(`launch: ${candidates.length} candidates (${candidates.map((c) => c.name).join(', ')}), ${rounds} rounds x ${perRound}, ${launches} launches`);
+    const cpu = pinnedCpu(log);
+    if (cpu !== null) {
+      startPinnedWineserver(cpu);
+      log(`launch: the Windows side is pinned to CPU ${cpu} (taskset; BENCH_PIN=0 to run it unpinned)`);
+    }
     const t0 = Date.now();
     const args = [toWindowsPath(list), String(rounds), String(perRound), toWindowsPath(reportFile), String(MEMORY_SLEEP_MS)];
-    const code = await runDriver(progs.driver, args, Math.max(300_000, launches * 500), log);
+    let code: number | null;
+    try {
+      code = await runDriver(progs.driver, args, cpu, Math.max(300_000, launches * 500), log);
+    } finally {
+      // The tests that run after the bench must not inherit a wineserver pinned to one CPU.
+      if (cpu !== null) stopWineserver();
+    }
     if (code !== 0 || !fs.existsSync(reportFile)) throw new Error(`launch bench: driver.exe exited ${code} without a report`);
     log(`launch: driver done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const report = readReport(reportFile);
-    return { launch: launchResults(report, skipped, log), memory: memoryResults(report, log), skipped };
+    return { launch: launchResults(report, skipped, log), memory: memoryResults(report, log), skipped, pinnedCpu: cpu };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -47,31 +47,48 @@ const kib = (v: number): string => `${int(v / 1024)} KiB`;
 // Tables
 
 function launchTable(launch: LaunchResult[]): Table {
+  const floor = find(launch, /^floor/i);
   return {
-    title: 'Launch cost (per launch; ratio to starting the interpreter directly)',
-    head: ['candidate', 'samples', 'median ms', 'min-max ms', 'ratio'],
-    rows: launch.map((l) => [l.candidate, String(l.samples), ms(l.medianMs), `${ms(l.minMs)}-${ms(l.maxMs)}`, l.ratio.toFixed(2)]),
+    title: 'Launch cost (per launch; ratio to starting the interpreter directly, and to the floor launcher)',
+    head: ['candidate', 'samples', 'median ms', 'min-max ms', 'ratio', 'vs floor'],
+    rows: launch.map((l) => [l.candidate, String(l.samples), ms(l.medianMs), `${ms(l.minMs)}-${ms(l.maxMs)}`, l.ratio.toFixed(2), floor === undefined ? '-' : (l.ratio / floor.ratio).toFixed(2)]),
   };
+}
+
+/** The memory row of an empty process (the interpreter stand-in, started directly). */
+const EMPTY_PROCESS = /^probe directly/i;
+
+/** Private bytes above an empty process's: what the launcher itself adds. */
+function aboveEmpty(m: MemoryResult, memory: MemoryResult[]): number | undefined {
+  const empty = find(memory, EMPTY_PROCESS);
+  return empty === undefined ? undefined : Math.max(0, m.privateBytes - empty.privateBytes);
 }
 
 function memoryTable(memory: MemoryResult[]): Table {
   const d = find(memory, DISTLIB);
   const ratio = (v: number, base: number | undefined): string => (base === undefined || base === 0 ? '-' : (v / base).toFixed(2));
   return {
-    title: 'Memory of the launcher process while its child runs (ratios to distlib)',
-    head: ['candidate', 'peak working set', 'private bytes', 'WS ratio', 'private ratio'],
-    rows: memory.map((m) => [m.candidate, kib(m.peakWorkingSetBytes), kib(m.privateBytes), ratio(m.peakWorkingSetBytes, d?.peakWorkingSetBytes), ratio(m.privateBytes, d?.privateBytes)]),
+    title: 'Memory of the launcher process while its child runs (ratios to distlib; "probe directly" is an empty process)',
+    head: ['candidate', 'peak working set', 'private bytes', 'above an empty process', 'WS ratio', 'private ratio'],
+    rows: memory.map((m) => {
+      const above = aboveEmpty(m, memory);
+      return [m.candidate, kib(m.peakWorkingSetBytes), kib(m.privateBytes), above === undefined ? '-' : kib(above), ratio(m.peakWorkingSetBytes, d?.peakWorkingSetBytes), ratio(m.privateBytes, d?.privateBytes)];
+    }),
   };
 }
 
+/** The throughput rows measured in the same place as `t` (disk or tmpfs). */
+const samePlace = (rows: ThroughputResult[], t: ThroughputResult): ThroughputResult[] => rows.filter((r) => (r.where ?? 'disk') === (t.where ?? 'disk'));
+
 function throughputTable(throughput: ThroughputResult[]): Table {
-  const d = find(throughput, DISTLIB);
-  const c = find(throughput, /^cmd-shim/i);
-  const ratio = (v: number, base: ThroughputResult | undefined): string => (base === undefined ? '-' : times(v / base.perSecond));
+  const ratio = (t: ThroughputResult, base: RegExp): string => {
+    const b = find(samePlace(throughput, t), base);
+    return b === undefined ? '-' : times(t.perSecond / b.perSecond);
+  };
   return {
-    title: 'Build throughput (writing the launchers for N entry points)',
-    head: ['candidate', 'launchers', 'seconds', 'per second', 'vs distlib', 'vs cmd-shim'],
-    rows: throughput.map((t) => [t.candidate, int(t.launchers), t.seconds.toFixed(3), int(t.perSecond), ratio(t.perSecond, d), ratio(t.perSecond, c)]),
+    title: 'Build throughput (writing the launchers for N entry points; ratios within the same place)',
+    head: ['candidate', 'where', 'launchers', 'seconds', 'per second', 'vs distlib', 'vs cmd-shim'],
+    rows: throughput.map((t) => [t.candidate, t.where ?? 'disk', int(t.launchers), t.seconds.toFixed(3), int(t.perSecond), ratio(t, DISTLIB), ratio(t, /^cmd-shim/i)]),
   };
 }
 
@@ -109,7 +126,7 @@ function textTable(t: Table): string {
 function markdownTable(t: Table): string {
   const line = (cells: string[]): string => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
   // Right-align the columns of figures only.
-  const numeric = (i: number): boolean => i > 0 && t.rows.length > 0 && t.rows.every((row) => /^[\d,.]+(×| KiB)?$|^[\d.]+-[\d.]+$/.test(row[i] ?? ''));
+  const numeric = (i: number): boolean => i > 0 && t.rows.length > 0 && t.rows.every((row) => /^[\d,.]+(×| KiB)?$|^[\d.]+-[\d.]+$|^-$/.test(row[i] ?? ''));
   return [`**${t.title}**`, '', line(t.head), `|${t.head.map((_, i) => (numeric(i) ? '---:' : '---')).join('|')}|`, ...t.rows.map(line)].join('\n');
 }
 
@@ -138,15 +155,27 @@ export function evaluateBudgets(r: BenchResults): Budget[] {
   } else {
     const share = bm.privateBytes / dm.privateBytes;
     budgets.push({ name: 'private bytes ≤ half of distlib', figure: `${kib(bm.privateBytes)} / ${kib(dm.privateBytes)} = ${(share * 100).toFixed(0)}% (limit 50%)`, pass: share <= 0.5 });
+    // Our reading beside the issue's: an empty process already commits most of those bytes under
+    // Wine, so what the launcher itself adds is the part a launcher can change.
+    const b = aboveEmpty(bm, r.memory);
+    const dl = aboveEmpty(dm, r.memory);
+    const name = 'private bytes above an empty process ≤ half of distlib (our reading)';
+    if (b === undefined || dl === undefined || dl === 0) budgets.push({ name, figure: 'not measured', pass: null });
+    else budgets.push({ name, figure: `${kib(b)} / ${kib(dl)} = ${((b / dl) * 100).toFixed(0)}% (limit 50%)`, pass: b / dl <= 0.5 });
   }
-  const d = find(r.throughput, DISTLIB);
-  const c = find(r.throughput, /^cmd-shim/i);
-  for (const who of ['bounce library', 'bounce entry-points']) {
-    const b = r.throughput.find((t) => t.candidate === who);
-    for (const [base, label, limit] of [[d, 'distlib ScriptMaker', 10], [c, 'cmd-shim', 2]] as const) {
-      const name = `throughput, ${who} ≥ ${limit}× ${label}`;
-      if (b === undefined || base === undefined) budgets.push({ name, figure: 'not measured', pass: null });
-      else budgets.push({ name, figure: `${times(b.perSecond / base.perSecond)} (${int(b.perSecond)}/s vs ${int(base.perSecond)}/s)`, pass: b.perSecond / base.perSecond >= limit });
+  // "no fsync" rows are like-for-like (distlib and cmd-shim do not sync); the default rows sync.
+  for (const where of ['disk', 'tmpfs'] as const) {
+    const rows = r.throughput.filter((t) => (t.where ?? 'disk') === where);
+    if (rows.length === 0) continue;
+    const d = find(rows, DISTLIB);
+    const c = find(rows, /^cmd-shim/i);
+    for (const who of ['bounce library, no fsync', 'bounce library', 'bounce entry-points --no-fsync']) {
+      const b = rows.find((t) => t.candidate === who);
+      for (const [base, label, limit] of [[d, 'distlib ScriptMaker', 10], [c, 'cmd-shim', 2]] as const) {
+        const name = `throughput (${where}), ${who} ≥ ${limit}× ${label}`;
+        if (b === undefined || base === undefined) budgets.push({ name, figure: 'not measured', pass: null });
+        else budgets.push({ name, figure: `${times(b.perSecond / base.perSecond)} (${int(b.perSecond)}/s vs ${int(base.perSecond)}/s)`, pass: b.perSecond / base.perSecond >= limit });
+      }
     }
   }
   return budgets;
@@ -175,8 +204,8 @@ interface Bar {
 
 /** Horizontal bars of two groups (launch ratio, launchers per second), labelled, with the date and machine. */
 export function renderSvg(r: BenchResults): string {
-  const W = 760;
-  const LABEL = 190;
+  const W = 860;
+  const LABEL = 280;
   const BAR = 430;
   const ROW = 22;
   const out: string[] = [];
@@ -214,7 +243,7 @@ export function renderSvg(r: BenchResults): string {
   );
   group(
     'Build throughput: launchers written per second (higher is better)',
-    r.throughput.map((t) => ({ label: t.candidate, value: t.perSecond, text: `${int(t.perSecond)}/s` })),
+    r.throughput.map((t) => ({ label: t.where === 'tmpfs' ? `${t.candidate} (tmpfs)` : t.candidate, value: t.perSecond, text: `${int(t.perSecond)}/s` })),
     'not measured in this run',
   );
   out.push(`<text x="10" y="${y}" class="n">${esc(`npm run bench, ${r.date.slice(0, 10)}, ${r.machine}`)}</text>`);

@@ -4,7 +4,8 @@
  * unusable), the build throughput and the sizes, then writes bench/results/latest.json and
  * bench/results/<date>.json, bench/results/chart.svg, the README's benchmark section, and prints
  * the table. Settings from the environment: BENCH_ROUNDS, BENCH_PER_ROUND (launch), BENCH_N
- * (entry points for throughput, default 1000).
+ * (entry points for throughput, default 1000), BENCH_TP_ROUNDS (throughput rounds, default 5), BENCH_PIN=0 (launch: do not pin the Windows side to
+ * one CPU; see bench/launch.ts).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -13,13 +14,14 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { formatText, renderSvg, updateReadme, type ReportContext } from './report.js';
 import { runSizes } from './sizes.js';
-import { runThroughputBench } from './throughput.js';
+import { runThroughputBench, tmpfsAvailable } from './throughput.js';
 import type { BenchResults, LaunchResult, MemoryResult } from './types.js';
 
 interface LaunchRun {
   launch: LaunchResult[];
   memory: MemoryResult[];
   skipped: { candidate: string; reason: string }[];
+  pinnedCpu?: number | null;
 }
 interface LaunchModule {
   runLaunchBench(opts: { rounds?: number; perRound?: number; log?: (s: string) => void }): Promise<LaunchRun>;
@@ -80,18 +82,28 @@ async function main(): Promise<void> {
   log(`${label}, ${date}`);
 
   const launch = await launchBench(wineProblem, { ...(rounds !== undefined ? { rounds } : {}), ...(perRound !== undefined ? { perRound } : {}) });
-  const throughput = await runThroughputBench(n, log);
+  const tpRounds = envInt('BENCH_TP_ROUNDS') ?? 5;
+  const onDisk = await runThroughputBench(n, log, tpRounds, 'disk');
+  const inMemory = tmpfsAvailable() ? await runThroughputBench(n, log, tpRounds, 'tmpfs') : null;
+  const throughput = {
+    throughput: [...onDisk.throughput, ...(inMemory?.throughput ?? [])],
+    skipped: [...onDisk.skipped, ...(inMemory?.skipped ?? []).map((s) => ({ ...s, candidate: `${s.candidate} (tmpfs)` }))],
+    notes: [...onDisk.notes, ...(inMemory?.notes ?? [])],
+  };
   const sizes = runSizes();
 
   const results: BenchResults = { date, machine: label, launch: launch.launch, memory: launch.memory, throughput: throughput.throughput, sizes: sizes.sizes };
-  const launchSettings = launch.launch.length === 0 ? 'launch not measured' : `launch: ${launch.launch[0]!.samples} launches per candidate${rounds !== undefined ? ` in ${rounds} rounds` : ''}${perRound !== undefined ? ` of ${perRound}` : ''}, interleaved`;
+  const pinned = launch.pinnedCpu === undefined || launch.pinnedCpu === null ? '' : `, the Windows side pinned to one CPU`;
+  const launchSettings = launch.launch.length === 0 ? 'launch not measured' : `launch: ${launch.launch[0]!.samples} launches per candidate${rounds !== undefined ? ` in ${rounds} rounds` : ''}${perRound !== undefined ? ` of ${perRound}` : ''}, interleaved${pinned}`;
   const ctx: ReportContext = {
     command: 'npm run bench',
-    settings: `${launchSettings}; throughput: ${n.toLocaleString('en-US')} entry points`,
+    settings: `${launchSettings}; throughput: ${n.toLocaleString('en-US')} entry points, median of ${tpRounds} interleaved rounds, on disk${inMemory === null ? '' : ' and on tmpfs'}`,
     skipped: [...launch.skipped, ...throughput.skipped, ...sizes.skipped],
     notes: [
       ...throughput.notes,
-      'Throughput: each candidate writes its launchers one after the other into an empty temp folder; the Bounce library replaces every file atomically (temp file, fsync, rename); `bounce entry-points` is timed as a whole process, Node start-up included.',
+      'Throughput: each candidate writes into an empty temp folder. The Bounce library builds every launcher, then writes them with writeFilesAtomic (temp files concurrently, renamed once all are written); by default it fsyncs every file and the folder, the "no fsync" rows do not, as distlib and cmd-shim do not: those rows are the like-for-like ones. cmd-shim runs 64 bins at once, as npm starts them all together. `bounce entry-points` is timed as a whole process, Node start-up included.',
+      'Launch: under Wine the Windows side runs pinned to one CPU (taskset), since cross-CPU wake-ups on this 2-core VM make every process start take either ~12 ms or ~30 ms; "vs floor" divides by the floor launcher (spawn and wait, nothing else) measured in the same run.',
+      'Memory: under Wine PrivateUsage is 0 for another process, so private bytes are the committed private regions; an empty process (the stand-in interpreter started directly) already commits most of them (among them its main stack, which Wine commits whole and at no less than 1 MiB whatever the PE header asks: a stub linked with /stack:0x10000 measured the same), so the table also shows what each launcher adds above it.',
     ],
   };
 

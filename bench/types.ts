@@ -26,6 +26,8 @@ export interface MemoryResult {
 /** Writing the launchers for N entry points. */
 export interface ThroughputResult {
   candidate: string;
+  /** disk: the temp folder's filesystem; tmpfs: memory (/dev/shm), the tools' own work alone. */
+  where?: 'disk' | 'tmpfs';
   launchers: number;
   seconds: number;
   perSecond: number;

@@ -13,7 +13,7 @@ import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } fro
 import { open, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, sep } from 'node:path';
 import { getSystemErrorMap } from 'node:util';
 import { BounceError } from './errors.js';
 
@@ -43,7 +43,10 @@ export interface BatchWriteOptions {
 
 function tempPathFor(target: string): string {
   const rand = randomBytes(6).toString('hex');
-  return join(dirname(target), `.${basename(target)}.${process.pid}.${rand}.tmp`);
+  // Beside the target, by plain concatenation: join() would normalise the path again for every
+  // file of a batch, and dirname() of a path is already normal enough to rename within.
+  const dir = dirname(target);
+  return `${dir}${dir.endsWith(sep) ? '' : sep}.${basename(target)}.${process.pid}.${rand}.tmp`;
 }
 
 /** The OS's one-line description of an error ("permission denied (EACCES)"), no paths, no stack. */
@@ -154,41 +157,79 @@ export async function writeFilesAtomic(files: readonly AtomicFile[], opts?: Batc
     seen.add(f.path);
   }
   const temps = new Map<AtomicFile, string>();
-  const failing = async (file: AtomicFile, step: () => Promise<void>): Promise<void> => {
+  const failing = async (file: AtomicFile, step: () => Promise<void> | void): Promise<void> => {
     try {
       await step();
     } catch (err) {
       throw ioError(file.path, err);
     }
   };
+  // With fsync, the time is the disk's: many files in flight let it sync them together. Without,
+  // nothing waits on the disk and synchronous calls cost a third of the promise round trips
+  // (issue 4: 21 ms against 76 ms for 1,000 launchers on tmpfs); the event loop gets a turn
+  // between chunks.
+  const eachFile = (work: (file: AtomicFile) => Promise<void> | void): Promise<void> =>
+    durable ? forEachLimited(files, limit, (file) => failing(file, () => work(file))) : forEachInChunks(files, limit, (file) => failing(file, () => work(file)));
   try {
-    await forEachLimited(files, limit, (file) =>
-      failing(file, async () => {
-        const tmp = tempPathFor(file.path);
-        const fh = await open(tmp, 'wx', file.mode ?? 0o666);
+    await eachFile(async (file) => {
+      const tmp = tempPathFor(file.path);
+      if (!durable) {
+        const fd = openSync(tmp, 'wx', file.mode ?? 0o666);
         temps.set(file, tmp);
         try {
-          await fh.writeFile(file.data);
-          if (durable) await fh.sync();
+          writeAllSync(fd, file.data);
         } finally {
-          await fh.close();
+          closeSync(fd);
         }
-      }),
-    );
-    await forEachLimited(files, limit, (file) =>
-      failing(file, async () => {
-        await renameRetrying(temps.get(file)!, file.path);
-        temps.delete(file);
-      }),
-    );
+        return;
+      }
+      const fh = await open(tmp, 'wx', file.mode ?? 0o666);
+      temps.set(file, tmp);
+      try {
+        await fh.writeFile(file.data);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    });
+    await eachFile(async (file) => {
+      if (durable) await renameRetrying(temps.get(file)!, file.path);
+      else renameRetryingSync(temps.get(file)!, file.path);
+      temps.delete(file);
+    });
   } finally {
     await Promise.all([...temps.values()].map((tmp) => unlink(tmp).catch(() => undefined)));
   }
   if (durable) {
     const folders = [...new Set(files.map((f) => dirname(f.path)))];
-    await forEachLimited(folders, limit, (dir) =>
-      failing(files.find((f) => dirname(f.path) === dir)!, () => syncFolder(dir)),
-    );
+    await forEachLimited(folders, limit, (dir) => failing(files.find((f) => dirname(f.path) === dir)!, () => syncFolder(dir)));
+  }
+}
+
+/** Runs `work` on every item in turn, yielding to the event loop after every `chunk` items.
+ * `work` is synchronous in effect (its promise is settled when it returns); the first failure
+ * stops the run. */
+async function forEachInChunks<T>(items: readonly T[], chunk: number, work: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0 && i % chunk === 0) await new Promise((resolve) => setImmediate(resolve));
+    await work(items[i]!);
+  }
+}
+
+function writeAllSync(fd: number, data: Uint8Array): void {
+  let off = 0;
+  while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+}
+
+function renameRetryingSync(from: string, to: string): void {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      renameSync(from, to);
+      return;
+    } catch (err) {
+      if (attempt >= RENAME_ATTEMPTS || !isTransientRenameError(err)) throw err;
+      sleepSync(50 * attempt);
+    }
   }
 }
 
@@ -204,21 +245,12 @@ export function writeFileAtomicSync(path: string, data: Uint8Array, opts?: Atomi
     const fd = openSync(tmp, 'wx', opts?.mode ?? 0o666);
     created = true;
     try {
-      let off = 0;
-      while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+      writeAllSync(fd, data);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
-    for (let attempt = 1; ; attempt++) {
-      try {
-        renameSync(tmp, path);
-        break;
-      } catch (err) {
-        if (attempt >= RENAME_ATTEMPTS || !isTransientRenameError(err)) throw err;
-        sleepSync(50 * attempt);
-      }
-    }
+    renameRetryingSync(tmp, path);
   } catch (err) {
     if (created) {
       try {

@@ -26,11 +26,12 @@ export function stubPath(arch: Arch, gui: boolean, dir = STUB_DIR): string {
 
 export function readStub(arch: Arch, gui: boolean, dir = STUB_DIR): Uint8Array {
   if (!isArch(arch)) throw invalidInput(`unknown architecture "${String(arch)}" (use ${ARCHES.join(', ')})`);
-  const path = stubPath(arch, gui, dir);
-  let bytes = cache.get(path);
+  // Keyed without path.join: an installer asks once per launcher (issue 4's throughput).
+  const key = `${dir}\0${arch}\0${gui ? 'gui' : 'console'}`;
+  let bytes = cache.get(key);
   if (bytes === undefined) {
-    bytes = new Uint8Array(readFileSync(path));
-    cache.set(path, bytes);
+    bytes = new Uint8Array(readFileSync(stubPath(arch, gui, dir)));
+    cache.set(key, bytes);
   }
   return bytes;
 }

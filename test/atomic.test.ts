@@ -139,18 +139,20 @@ for (const durable of [true, false]) {
   }));
 }
 
-test('batch: a file that cannot be written (missing folder) leaves every target as it was', withDir(async (dir) => {
+for (const durable of [true, false]) {
+  test(`batch (durable ${durable}): a file that cannot be written (missing folder) leaves every target as it was`, withDir(async (dir) => {
   writeFileSync(join(dir, 'tool0.exe'), 'old 0');
   writeFileSync(join(dir, 'tool99.exe'), 'old 99');
   const files = many(dir, 100, (i) => `new ${i}`);
   const bad = join(dir, 'missing', 'tool.exe');
   files.splice(50, 0, { path: bad, data: bytes('x'), mode: 0o755 });
-  await assert.rejects(writeFilesAtomic(files, { concurrency: 8 }), isIoError(bad, 'ENOENT'));
+  await assert.rejects(writeFilesAtomic(files, { durable, concurrency: 8 }), isIoError(bad, 'ENOENT'));
   // Nothing renamed: the old files are old, no new one exists, no temp file is left.
   assert.deepEqual(readdirSync(dir).sort(), ['tool0.exe', 'tool99.exe']);
   assert.equal(readFileSync(join(dir, 'tool0.exe'), 'utf8'), 'old 0');
   assert.equal(readFileSync(join(dir, 'tool99.exe'), 'utf8'), 'old 99');
 }));
+}
 
 test('batch: a rename onto a directory fails with the directory intact and no temp file', withDir(async (dir) => {
   mkdirSync(join(dir, 'tool3.exe'));
@@ -166,8 +168,8 @@ test('batch: the same path twice is refused before anything is written', withDir
   assert.deepEqual(readdirSync(dir), []);
 }));
 
-test(
-  'batch: a disk that fills half way (file size limit, EFBIG) leaves every target as it was',
+for (const durable of [true, false]) test(
+  `batch (durable ${durable}): a disk that fills half way (file size limit, EFBIG) leaves every target as it was`,
   { skip: process.platform === 'win32' ? 'needs ulimit' : false },
   withDir((dir) => {
     for (let i = 0; i < 20; i++) writeFileSync(join(dir, `tool${i}.exe`), `old ${i}`);
@@ -177,7 +179,7 @@ test(
       import(${JSON.stringify(mod)}).then(async (m) => {
         const dir = process.argv[1];
         const files = Array.from({ length: 20 }, (_v, i) => ({ path: dir + '/tool' + i + '.exe', data: new Uint8Array(i === 10 ? 1 << 20 : 100) }));
-        try { await m.writeFilesAtomic(files, { concurrency: 4 }); console.log('no error'); }
+        try { await m.writeFilesAtomic(files, { durable: ${durable}, concurrency: 4 }); console.log('no error'); }
         catch (e) { console.log(e.constructor.name + '|' + e.kind + '|' + e.message); }
       });`;
     const r = spawnSync('sh', ['-c', 'trap "" XFSZ; ulimit -f 64; exec "$0" -e "$1" "$2"', process.execPath, script, dir], { encoding: 'utf8' });
