@@ -73,14 +73,15 @@ function resourcesToKeep(base: Uint8Array, path?: string): Resource[] {
  * an ordinary zip for any tool (CPython's zipimport would also accept relative ones). Its length
  * does not depend on where it lands: the PE is laid out once with a payload of the right length,
  * then the real payload, its zip placed at its final offset, is written into that place and the
- * checksum recomputed (one layout instead of two: issue 4's build throughput).
+ * checksum computed once (one layout instead of two: issue 4's build throughput).
  */
 function assemble(base: Uint8Array, payload: Omit<Payload, 'zip'>, files: readonly ZipEntry[], path?: string): Uint8Array {
   const kept = resourcesToKeep(base, path);
-  const place = (data: Uint8Array) => replaceResources(base, [...kept, { type: RT_RCDATA, name: PAYLOAD_RESOURCE_NAME, lang: 0, data }], path);
-  if (payload.kind !== 'script') return place(encodePayload({ ...payload, zip: new Uint8Array(0) })).file;
+  const place = (data: Uint8Array, checksum: boolean) =>
+    replaceResources(base, [...kept, { type: RT_RCDATA, name: PAYLOAD_RESOURCE_NAME, lang: 0, data }], path, { checksum });
+  if (payload.kind !== 'script') return place(encodePayload({ ...payload, zip: new Uint8Array(0) }), true).file;
   const zipAt = zipOffset(payload);
-  const laidOut = place(new Uint8Array(zipAt + zipSize(files)));
+  const laidOut = place(new Uint8Array(zipAt + zipSize(files)), false);
   const at = laidOut.dataFileOffsets[kept.length]!;
   const data = encodePayload({ ...payload, zip: encodeZip(files, { baseOffset: at + zipAt }) });
   const { file, checksumOffset } = laidOut;

@@ -391,7 +391,16 @@ export interface ReplacedResources {
  * directory) move along. A certificate table cannot survive the change and is refused; the
  * caller strips it first if that is what the user asked for.
  */
-export function replaceResources(file: Uint8Array, resources: readonly Resource[], path?: string): ReplacedResources {
+export function replaceResources(
+  file: Uint8Array,
+  resources: readonly Resource[],
+  path?: string,
+  opts?: {
+    /** Default true. false leaves the checksum for the caller, who writes into the laid-out
+     * file first and then calls writePeChecksum once (the launcher builder). */
+    checksum?: boolean;
+  },
+): ReplacedResources {
   const image = parsePe(file, path);
   if (image.certificate !== null) throw badFormat('the file is signed; its resources cannot change without breaking the signature', path);
   const dir = image.directories[DIR_RESOURCE];
@@ -447,7 +456,7 @@ export function replaceResources(file: Uint8Array, resources: readonly Resource[
     .filter((s) => (s.characteristics & 0x40) !== 0)
     .reduce((sum, s) => sum + (s === rsrc ? newRaw : s.rawSize), 0);
   put32(out, image.offsets.optionalHeader + 8, initialised);
-  writePeChecksum(out, image.offsets.checksum);
+  if (opts?.checksum !== false) writePeChecksum(out, image.offsets.checksum);
   return { file: out, checksumOffset: image.offsets.checksum, dataFileOffsets: encoded.dataOffsets.map((o) => rsrc.rawPointer + o) };
 }
 
