@@ -4,9 +4,9 @@
  * new one, never a torn one; a failure leaves the target as it was and no temp file behind.
  *
  * writeFilesAtomic does the same for many files at once (an installer's thousand launchers):
- * temp files written concurrently, renamed only once all of them are in place, folders synced
- * once. Issue 4 measured why: one file after the other, the fsync of each file cost ~0.7 ms of
- * the ~0.75 ms a launcher took.
+ * temp files written first, renamed only once all of them are in place, folders synced once.
+ * Issue 4 measured why: written one after the other with an fsync each, 1,000 launchers took
+ * 719 ms (339 ms without the fsyncs); many in flight at once let the disk sync them together.
  */
 
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
