@@ -1,12 +1,14 @@
 /**
  * Atomic file replacement: write a temp file beside the target, fsync it, rename it over the
- * target. Readers (and a launcher being replaced while someone runs it) see the old file or the
- * new one, never a torn one; a failure leaves the target as it was and no temp file behind.
+ * target, fsync the folder. Readers (and a launcher being replaced while someone runs it) see the
+ * old file or the new one, never a torn one; a failure leaves the target as it was and no temp
+ * file behind.
  *
- * writeFilesAtomic does the same for many files at once (an installer's thousand launchers):
- * temp files written first, renamed only once all of them are in place, folders synced once.
- * Issue 4 measured why: written one after the other with an fsync each, 1,000 launchers took
- * 719 ms (339 ms without the fsyncs); many in flight at once let the disk sync them together.
+ * writeFilesAtomic does it for many files at once (an installer's thousand launchers), and
+ * writeFileAtomic is its batch of one: temp files written first, renamed only once all of them
+ * are in place, folders synced once. Issue 4 measured why: written one after the other with an
+ * fsync each, 1,000 launchers took 719 ms (339 ms without the fsyncs); many in flight at once
+ * let the disk sync them together.
  */
 
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
@@ -76,23 +78,7 @@ const RENAME_ATTEMPTS = 5;
 
 /** Write `data` to `path` atomically. Throws BounceError (kind io) naming `path` on any failure. */
 export async function writeFileAtomic(path: string, data: Uint8Array, opts?: AtomicWriteOptions): Promise<void> {
-  const tmp = tempPathFor(path);
-  let created = false;
-  try {
-    // 'wx': never follow or reuse something already at the temp name.
-    const fh = await open(tmp, 'wx', opts?.mode ?? 0o666);
-    created = true;
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await renameRetrying(tmp, path);
-  } catch (err) {
-    if (created) await unlink(tmp).catch(() => undefined);
-    throw ioError(path, err);
-  }
+  await writeFilesAtomic([{ path, data, ...(opts?.mode !== undefined ? { mode: opts.mode } : {}) }]);
 }
 
 /** Runs `work` on every item, at most `limit` at a time; the first failure is thrown once all
@@ -170,27 +156,11 @@ export async function writeFilesAtomic(files: readonly AtomicFile[], opts?: Batc
   // between chunks.
   const eachFile = (work: (file: AtomicFile) => Promise<void> | void): Promise<void> =>
     durable ? forEachLimited(files, limit, (file) => failing(file, () => work(file))) : forEachInChunks(files, limit, (file) => failing(file, () => work(file)));
+  const writeTemp = durable ? writeTempSynced : writeTempUnsynced;
   try {
     await eachFile(async (file) => {
       const tmp = tempPathFor(file.path);
-      if (!durable) {
-        const fd = openSync(tmp, 'wx', file.mode ?? 0o666);
-        temps.set(file, tmp);
-        try {
-          writeAllSync(fd, file.data);
-        } finally {
-          closeSync(fd);
-        }
-        return;
-      }
-      const fh = await open(tmp, 'wx', file.mode ?? 0o666);
-      temps.set(file, tmp);
-      try {
-        await fh.writeFile(file.data);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
+      await writeTemp(tmp, file, () => temps.set(file, tmp));
     });
     await eachFile(async (file) => {
       if (durable) await renameRetrying(temps.get(file)!, file.path);
@@ -203,6 +173,30 @@ export async function writeFilesAtomic(files: readonly AtomicFile[], opts?: Batc
   if (durable) {
     const folders = [...new Set(files.map((f) => dirname(f.path)))];
     await forEachLimited(folders, limit, (dir) => failing(files.find((f) => dirname(f.path) === dir)!, () => syncFolder(dir)));
+  }
+}
+
+/** Writes `file`'s data to a new file at `tmp` and fsyncs it; `created` is called once `tmp`
+ * exists ('wx': never follow or reuse something already at the temp name). */
+async function writeTempSynced(tmp: string, file: AtomicFile, created: () => void): Promise<void> {
+  const fh = await open(tmp, 'wx', file.mode ?? 0o666);
+  created();
+  try {
+    await fh.writeFile(file.data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** writeTempSynced without the fsync, in synchronous calls. */
+function writeTempUnsynced(tmp: string, file: AtomicFile, created: () => void): void {
+  const fd = openSync(tmp, 'wx', file.mode ?? 0o666);
+  created();
+  try {
+    writeAllSync(fd, file.data);
+  } finally {
+    closeSync(fd);
   }
 }
 
